@@ -1,0 +1,18 @@
+import type { SourceFormat } from '../detect/detect-type.js'
+import type { Converter } from '../options.js'
+
+/** Converters by family, each loaded on first use so unused ones cost nothing at start-up. */
+const loaders: Partial<Record<SourceFormat, () => Promise<Converter>>> = {
+  pdf: async () => (await import('../convert/pdf/index.js')).convertPdf,
+  text: async () => (await import('../convert/text/convert-text.js')).convertText,
+  markdown: async () => (await import('../convert/text/convert-markdown.js')).convertMarkdown,
+  csv: async () => (await import('../convert/text/convert-csv.js')).convertCsv,
+}
+
+export const SUPPORTED_FORMATS: ReadonlySet<SourceFormat> = new Set(Object.keys(loaders) as SourceFormat[])
+
+export async function loadConverter(format: SourceFormat): Promise<Converter> {
+  const load = loaders[format]
+  if (!load) throw new Error(`No converter for ${format}`)
+  return load()
+}

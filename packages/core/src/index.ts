@@ -1,0 +1,31 @@
+export { convert } from './convert.js'
+export { createEngine, normaliseFormat } from './engine/create-engine.js'
+export type { ConvertManyItem, ConvertResult, Engine, EngineEvents, EngineOptions } from './engine/create-engine.js'
+export { SUPPORTED_FORMATS } from './engine/converters.js'
+export { detectType } from './detect/detect-type.js'
+export type { DetectedType, SourceFormat } from './detect/detect-type.js'
+export { DocloaderError, ERROR_CODES, isDocloaderError, toDocloaderError } from './errors.js'
+export type { ErrorCode } from './errors.js'
+export type {
+  Block,
+  BlockRole,
+  CodeBlock,
+  Document,
+  DocumentMetadata,
+  HeadingBlock,
+  ImageBlock,
+  Inline,
+  ListBlock,
+  ListItem,
+  Page,
+  ParagraphBlock,
+  TableBlock,
+} from './document.js'
+export { DEFAULT_LIMITS } from './options.js'
+export type { ConvertOptions, Limits, OutputFormat, OutputFormatInput, ProgressEvent } from './options.js'
+export type { ConvertInput } from './input/read-input.js'
+export { parsePageSelection } from './page-selection.js'
+export { renderMarkdown } from './render/markdown.js'
+export type { RenderOptions } from './render/markdown.js'
+export { renderText } from './render/text.js'
+export { DirectoryStore } from './cache/directory-store.js'
