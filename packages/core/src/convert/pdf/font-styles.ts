@@ -1,0 +1,70 @@
+import type { TextStyle } from './types.js'
+
+/** `styles` of a pdfjs text content: loadedName -> { fontFamily, ... }. */
+export type TextStyles = Record<string, { fontFamily?: string }>
+
+interface ExportedFont {
+  name?: string
+  bold?: boolean
+  italic?: boolean
+  black?: boolean
+  fallbackName?: string
+}
+
+interface CommonObjs {
+  has(id: string): boolean
+  get(id: string): unknown
+}
+
+const BOLD = /bold|black|heavy|semibold|demibold|extrabold|ultrabold|cmbx|cmb\d|cmbsy|-bd\b|,bd\b/i
+const ITALIC = /italic|oblique|cmti|cmsl|cmbxti|cmbxsl|-it\b|,it\b|slanted/i
+const MONO = /mono|courier|typewriter|cmtt|cmvtt|consolas|menlo|inconsolata|lucidaconsole|fixed|\btt\d|txtt|pcrr|pcrb|sourcecodepro|firacode|jetbrains/i
+
+/** Bold / italic / monospace from a font name such as `ABCDEF+DejaVuSans-BoldOblique`. */
+export function styleFromFontName(name: string): TextStyle {
+  const bare = name.replace(/^[A-Z]{6}\+/, '')
+  return { bold: BOLD.test(bare), italic: ITALIC.test(bare), mono: MONO.test(bare) }
+}
+
+/**
+ * Font styles of a document, keyed by pdfjs's loadedName (stable across pages of one document).
+ * Text content only gives a generic family; the real font name reaches `page.commonObjs` once
+ * an operator list of a page using the font was built, so that is requested only for pages
+ * that bring fonts not seen before.
+ */
+export class FontStyles {
+  private readonly known = new Map<string, TextStyle>()
+
+  /** Whether this page uses a font whose name is not known yet. */
+  hasUnknown(styles: TextStyles): boolean {
+    for (const name in styles) if (!this.known.has(name)) return true
+    return false
+  }
+
+  /** Records the fonts of a page after its operator list was built. */
+  learn(styles: TextStyles, commonObjs: CommonObjs): void {
+    for (const loadedName in styles) {
+      if (this.known.has(loadedName)) continue
+      let font: ExportedFont | undefined
+      try {
+        font = commonObjs.has(loadedName) ? (commonObjs.get(loadedName) as ExportedFont) : undefined
+      } catch {
+        font = undefined
+      }
+      const family = styles[loadedName]?.fontFamily ?? ''
+      const byName = styleFromFontName(font?.name ?? '')
+      this.known.set(loadedName, {
+        bold: byName.bold || font?.bold === true || font?.black === true,
+        italic: byName.italic || font?.italic === true,
+        mono: byName.mono || family === 'monospace' || font?.fallbackName === 'monospace' || MONO.test(family),
+      })
+    }
+  }
+
+  styleOf(loadedName: string, styles: TextStyles): TextStyle {
+    const known = this.known.get(loadedName)
+    if (known) return known
+    const family = styles[loadedName]?.fontFamily ?? ''
+    return { bold: BOLD.test(family), italic: ITALIC.test(family), mono: family === 'monospace' || MONO.test(family) }
+  }
+}

@@ -1,0 +1,155 @@
+import type { FontStyles, TextStyles } from './font-styles.js'
+import type { PageLayout } from './finish-document.js'
+import type { SizeHistogram } from './headings.js'
+import { applyLinks, linkAreas } from './links.js'
+import type { PdfPage, Pdfjs } from './load-document.js'
+import { readGraphics, type PageGraphics } from './page-graphics.js'
+import { layoutLines, makeTextBlock, type ProtoBlock, type TextBlock } from './paragraphs.js'
+import { xyCut, type Placed } from './reading-order.js'
+import { takeBandRows } from './furniture.js'
+import { findAlignedTables, findRuledTables, type FoundTable } from './tables.js'
+import { buildRows, itemsToRuns, joinLine, makeFragment, splitFragments, type Row } from './text-lines.js'
+import type { Fragment, Line, Mark } from './types.js'
+
+/** What a page analysis needs from the document-wide state. */
+export interface DocumentState {
+  pdfjs: Pdfjs
+  fonts: FontStyles
+  sizes: SizeHistogram
+  /** Waits for a pdfjs promise, or rejects at once when the conversion is aborted. */
+  guard<T>(promise: Promise<T>): Promise<T>
+}
+
+type PlacedItem = Placed & ({ fragment: Fragment; table?: undefined } | { table: FoundTable; fragment?: undefined })
+
+/** Reads one page: text, then (only when needed) drawings and fonts, then layout into blocks. */
+export async function analysePage(page: PdfPage, number: number, state: DocumentState): Promise<PageLayout> {
+  const viewport = page.getViewport({ scale: 1 })
+  const transform = viewport.transform as number[]
+  const content = await state.guard(page.getTextContent())
+  const styles = content.styles as TextStyles
+  let graphics: PageGraphics | undefined
+  const fetchGraphics = async (): Promise<PageGraphics> => {
+    const operatorList = await state.guard(page.getOperatorList({ annotationMode: state.pdfjs.AnnotationMode.DISABLE }))
+    state.fonts.learn(styles, page.commonObjs)
+    return readGraphics(state.pdfjs, operatorList, transform)
+  }
+  // Font names reach us only through an operator list: get one for pages with new fonts.
+  if (state.fonts.hasUnknown(styles)) graphics = await fetchGraphics()
+  let runs = itemsToRuns(content.items, styles, state.fonts, transform)
+  if (runs.length === 0) return { number, width: viewport.width, height: viewport.height, blocks: [] }
+  if (!graphics && mayNeedGraphics(buildRows(runs))) graphics = await fetchGraphics()
+  const annotations = await state.guard(page.getAnnotations({ intent: 'display' })).catch(() => [])
+  runs = applyLinks(runs, linkAreas(annotations, transform))
+
+  const tables: FoundTable[] = []
+  if (graphics) {
+    const ruled = findRuledTables(graphics.segments, runs)
+    tables.push(...ruled.tables)
+    runs = ruled.rest
+  }
+  const bands = takeBandRows(buildRows(runs), viewport.height)
+  const aligned = findAlignedTables(bands.body)
+  tables.push(...aligned.tables)
+
+  const placed: PlacedItem[] = []
+  for (const row of aligned.rest) {
+    for (const fragment of splitFragments(row)) {
+      placed.push({ ...box(fragment), chars: charCount(fragment), size: fragment.size, fragment })
+    }
+  }
+  for (const table of tables) placed.push({ x0: table.x0, x1: table.x1, top: table.top, bottom: table.bottom, chars: 200, size: 10, table })
+
+  const blocks: ProtoBlock[] = []
+  for (const row of bands.top) blocks.push(bandBlock(row, 'top'))
+  for (const leaf of xyCut(placed)) blocks.push(...layoutLeaf(leaf, graphics?.marks ?? []))
+  for (const row of bands.bottom) blocks.push(bandBlock(row, 'bottom'))
+
+  for (const row of aligned.rest) for (const run of row.runs) state.sizes.add(run.size, run.text.length)
+  return { number, width: viewport.width, height: viewport.height, blocks }
+}
+
+function box(f: Fragment): { x0: number; x1: number; top: number; bottom: number } {
+  return { x0: f.x0, x1: f.x1, top: f.top, bottom: f.bottom }
+}
+
+function charCount(f: Fragment): number {
+  let n = 0
+  for (const run of f.runs) n += run.text.length
+  return n
+}
+
+function bandBlock(row: Row, band: 'top' | 'bottom'): TextBlock {
+  const block = makeTextBlock([joinLine([makeFragment(row.runs, row)])])
+  block.band = band
+  return block
+}
+
+/**
+ * Cheap test on text alone for what only drawings can tell: table grids (several rows of
+ * short cells) and list bullets drawn as shapes (lines indented with no marker).
+ */
+function mayNeedGraphics(rows: Row[]): boolean {
+  let left = Infinity
+  for (const row of rows) left = Math.min(left, row.runs[0]!.x0)
+  let tableLike = 0
+  let indented = 0
+  let previous: Row | undefined
+  for (const row of rows) {
+    const fragments = splitFragments(row)
+    const short = fragments.some((f) => charCount(f) < 20)
+    if (fragments.length >= 3 || (fragments.length === 2 && short)) {
+      tableLike = previous && row.baseline - previous.baseline < 3 * row.size ? tableLike + 1 : 1
+      if (tableLike >= 2) return true
+    } else tableLike = 0
+    const first = row.runs[0]!
+    if (first.x0 > left + 2.3 * row.size && !first.style.mono && !/^[•◦▪‣∙●○■□–*\-\d(]/.test(first.text)) {
+      indented++
+      if (indented >= 2) return true
+    }
+    previous = row
+  }
+  return false
+}
+
+/** One reading-order region -> blocks. Tables stay whole; fragments are joined into lines. */
+function layoutLeaf(leaf: PlacedItem[], marks: Mark[]): ProtoBlock[] {
+  const blocks: ProtoBlock[] = []
+  const ordered = [...leaf].sort((p, q) => p.top - q.top || p.x0 - q.x0)
+  let pending: Fragment[] = []
+  const flush = (): void => {
+    if (pending.length === 0) return
+    const lines = toLines(pending, marks)
+    const left = Math.min(...lines.map((l) => l.x0))
+    blocks.push(...layoutLines(lines, left))
+    pending = []
+  }
+  for (const item of ordered) {
+    if (item.table) {
+      flush()
+      blocks.push({ kind: 'final', block: { type: 'table', rows: item.table.rows, header: true } })
+    } else pending.push(item.fragment)
+  }
+  flush()
+  return blocks
+}
+
+function toLines(fragments: Fragment[], marks: Mark[]): Line[] {
+  const byBaseline = new Map<number, Fragment[]>()
+  for (const f of fragments) {
+    const group = byBaseline.get(f.baseline)
+    if (group) group.push(f)
+    else byBaseline.set(f.baseline, [f])
+  }
+  const lines = [...byBaseline.entries()].sort((p, q) => p[0] - q[0]).map(([, group]) => joinLine(group))
+  for (const line of lines) {
+    const mark = marks.find(
+      (m) => m.x1 <= line.x0 + 0.5 && line.x0 - m.x1 < 2.5 * line.size && (m.top + m.bottom) / 2 >= line.top && (m.top + m.bottom) / 2 <= line.bottom,
+    )
+    if (mark) {
+      line.drawnBullet = true
+      line.drawnBulletX = mark.x0
+    }
+  }
+  return lines
+}
