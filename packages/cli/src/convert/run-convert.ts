@@ -75,6 +75,8 @@ export async function runConvert(inputs: string[], options: ConvertCommandOption
     ...(options.password !== undefined ? { password: options.password } : {}),
     ...(options.includeFurniture ? { includeFurniture: true } : {}),
   }
+  // --fail-fast: an input that could not even be collected (missing, no match) is the first failure.
+  if (options.failFast && outcomes.length) stop.abort()
   reporter.start(collected.files.length)
   try {
     for await (const item of engine.convertMany(
