@@ -10,6 +10,8 @@ export interface CollectedFile {
   display: string
   /** Output path relative to the output folder, without the output extension. */
   outputName: string
+  /** Whether it was named on the command line, found in a folder or matched by a glob. */
+  from: 'file' | 'folder' | 'glob'
 }
 
 /** An input that could not even be collected (missing path, empty folder, no glob match). */
@@ -36,17 +38,17 @@ export async function collectInputs(inputs: string[], cwd = process.cwd()): Prom
   const failures: CollectFailure[] = []
   const skipped: string[] = []
   const seen = new Set<string>()
-  const add = (path: string, outputName: string) => {
+  const add = (path: string, outputName: string, from: CollectedFile['from']) => {
     if (seen.has(path)) return
     seen.add(path)
-    files.push({ path, display: displayPath(path, cwd), outputName })
+    files.push({ path, display: displayPath(path, cwd), outputName, from })
   }
 
   for (const input of inputs) {
     const absolute = resolve(cwd, input)
     const info = await stat(absolute).catch(() => undefined)
     if (info?.isFile()) {
-      add(absolute, outputNameOf(absolute, cwd))
+      add(absolute, outputNameOf(absolute, cwd), 'file')
     } else if (info?.isDirectory()) {
       const members = (await glob('**/*', { cwd: absolute, onlyFiles: true, dot: false, followSymbolicLinks: false })).sort()
       let supported = 0
@@ -54,7 +56,7 @@ export async function collectInputs(inputs: string[], cwd = process.cwd()): Prom
         const path = resolve(absolute, member)
         if (await isSupportedFile(path)) {
           supported++
-          add(path, member.split('/').join(sep))
+          add(path, member.split('/').join(sep), 'folder')
         } else {
           skipped.push(displayPath(path, cwd))
         }
@@ -69,7 +71,7 @@ export async function collectInputs(inputs: string[], cwd = process.cwd()): Prom
     } else if (isDynamicPattern(input)) {
       const matches = (await glob(input, { cwd, onlyFiles: true, absolute: true, dot: false })).sort()
       if (!matches.length) failures.push({ input, code: 'NOT_FOUND', message: `No files match the pattern ${input}.` })
-      for (const match of matches) add(resolve(match), outputNameOf(resolve(match), cwd))
+      for (const match of matches) add(resolve(match), outputNameOf(resolve(match), cwd), 'glob')
     } else {
       failures.push({ input, code: 'NOT_FOUND', message: `${input} does not exist. Check the path.` })
     }

@@ -36,7 +36,9 @@ export async function runConvert(inputs: string[], options: ConvertCommandOption
   }
 
   const collected = await collectInputs(inputs)
-  const toStdout = !options.out && !options.json && inputs.length === 1 && collected.files.length === 1 && collected.failures.length === 0
+  // Stdout only for one file named as such: a folder or glob writes files even when it matches one.
+  const toStdout =
+    !options.out && !options.json && inputs.length === 1 && collected.files.length === 1 && collected.files[0]!.from === 'file' && collected.failures.length === 0
   const outDir = options.out ? resolve(options.out) : toStdout ? undefined : resolve('docloader-out')
   const mode = options.json ? 'silent' : process.stderr.isTTY ? 'tty' : 'plain'
   const reporter = await createReporter(mode)
