@@ -38,10 +38,24 @@ export async function collectInputs(inputs: string[], cwd = process.cwd()): Prom
   const failures: CollectFailure[] = []
   const skipped: string[] = []
   const seen = new Set<string>()
+  const outputs = new Map<string, string>()
   const add = (path: string, outputName: string, from: CollectedFile['from']) => {
     if (seen.has(path)) return
     seen.add(path)
-    files.push({ path, display: displayPath(path, cwd), outputName, from })
+    const display = displayPath(path, cwd)
+    // Two inputs mirroring to the same output (a/x.md and b/x.md given as folders a and b):
+    // converting both would silently overwrite one result with the other.
+    const owner = outputs.get(outputName)
+    if (owner !== undefined) {
+      failures.push({
+        input: display,
+        code: 'INVALID_OPTION',
+        message: `Its output would overwrite the output of ${owner} (both are written as ${outputName}). Convert them in separate runs with different --out folders.`,
+      })
+      return
+    }
+    outputs.set(outputName, display)
+    files.push({ path, display, outputName, from })
   }
 
   for (const input of inputs) {
