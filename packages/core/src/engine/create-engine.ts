@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { readFileSync, statSync } from 'node:fs'
 import { EventEmitter } from 'node:events'
 import { availableParallelism } from 'node:os'
 import type { Keyv, KeyvStoreAdapter } from 'keyv'
@@ -13,8 +14,22 @@ import { renderMarkdown } from '../render/markdown.js'
 import { renderText } from '../render/text.js'
 import { SUPPORTED_FORMATS, loadConverter } from './converters.js'
 
-/** Bump when converter output changes, so cached results from older versions are not reused. */
+/** Bump when the cached shape changes. Results are also keyed by the build (see buildId). */
 const CACHE_VERSION = 1
+
+/**
+ * Identifies this build of the engine, so a cache never hands out results of older
+ * converter code: the package version, plus the time of the last `tsc -b` in a checkout.
+ */
+function buildId(): string {
+  const packageJson = new URL('../../package.json', import.meta.url)
+  const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }
+  try {
+    return `${version}+${Math.round(statSync(new URL('../.tsbuildinfo', import.meta.url)).mtimeMs)}`
+  } catch {
+    return version
+  }
+}
 
 export interface EngineOptions {
   /**
@@ -96,6 +111,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const events = new EventEmitter<EngineEvents>()
   let cachePromise: Promise<Keyv | undefined> | undefined
   let nextId = 1
+  let build: string | undefined
 
   const getCache = () =>
     (cachePromise ??= (async () => {
@@ -123,7 +139,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const detectMs = performance.now() - started
 
       const cache = await getCache()
-      const cacheKey = cache ? cacheKeyOf(bytes, convertOptions, limits) : undefined
+      const cacheKey = cache ? cacheKeyOf((build ??= buildId()), bytes, convertOptions, limits) : undefined
       const hit = cacheKey ? await cache!.get<ConvertedDocument>(cacheKey).catch(() => undefined) : undefined
       let converted: ConvertedDocument
       if (hit) {
@@ -258,11 +274,11 @@ export function normaliseFormat(format: OutputFormatInput | undefined): OutputFo
   }
 }
 
-function cacheKeyOf(bytes: Uint8Array, options: ConvertOptions, limits: Required<Limits>): string {
+function cacheKeyOf(build: string, bytes: Uint8Array, options: ConvertOptions, limits: Required<Limits>): string {
   const hash = createHash('sha256').update(bytes).digest('hex')
   const pages = Array.isArray(options.pages) ? options.pages.join(',') : (options.pages ?? '')
   const password = options.password ? createHash('sha256').update(options.password).digest('hex').slice(0, 16) : ''
-  return `v${CACHE_VERSION}:${hash}:${pages}:${password}:${limits.maxPages}`
+  return `v${CACHE_VERSION}:${build}:${hash}:${pages}:${password}:${limits.maxPages}`
 }
 
 /** One signal for the caller's cancel, the engine closing and the time limit. */
