@@ -56,7 +56,9 @@ export class FontStyles {
       this.known.set(loadedName, {
         bold: byName.bold || font?.bold === true || font?.black === true,
         italic: byName.italic || font?.italic === true,
-        mono: byName.mono || family === 'monospace' || font?.fallbackName === 'monospace' || MONO.test(family),
+        // pdfjs guesses "monospace" from a flag that subset fonts often set wrongly: a real
+        // font name decides when there is one.
+        mono: byName.mono || (!meaningfulName(font?.name) && (family === 'monospace' || font?.fallbackName === 'monospace')),
       })
     }
   }
@@ -67,4 +69,11 @@ export class FontStyles {
     const family = styles[loadedName]?.fontFamily ?? ''
     return { bold: BOLD.test(family), italic: ITALIC.test(family), mono: family === 'monospace' || MONO.test(family) }
   }
+}
+
+/** False for missing names and generic ones such as `F1` or `T3_0` that say nothing about the face. */
+function meaningfulName(name: string | undefined): boolean {
+  if (!name) return false
+  const bare = name.replace(/^[A-Z]{6}\+/, '')
+  return /[A-Za-z]{3,}/.test(bare) && !/^(?:F|T3|Font|TT)[_\d]/i.test(bare)
 }

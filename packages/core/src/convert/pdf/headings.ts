@@ -35,7 +35,7 @@ function largeEnough(block: TextBlock, body: number): boolean {
 }
 
 function boldHeading(block: TextBlock, next: ProtoBlock | undefined, body: number): boolean {
-  if (!block.bold || block.lineCount > 1 || block.text.length > 90 || block.size < body * 0.9) return false
+  if (!block.bold || block.lineCount > 1 || block.text.length > 90 || block.size < body * 0.8) return false
   if (!/\p{L}/u.test(block.text) || /[.,;:]$/.test(block.text)) return false
   if (!next) return false
   // followed by body text: not another bold line of the same kind

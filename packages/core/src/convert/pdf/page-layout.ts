@@ -7,7 +7,7 @@ import { readGraphics, type PageGraphics } from './page-graphics.js'
 import { layoutLines, makeTextBlock, type ProtoBlock, type TextBlock } from './paragraphs.js'
 import { xyCut, type Placed } from './reading-order.js'
 import { takeBandRows } from './furniture.js'
-import { findAlignedTables, findRuledTables, type FoundTable } from './tables.js'
+import { findAlignedTables, findRuledTables, isTable, type FoundTable } from './tables.js'
 import { buildRows, itemsToRuns, joinLine, makeFragment, splitFragments, type Row } from './text-lines.js'
 import type { Fragment, Line, Mark } from './types.js'
 
@@ -49,11 +49,9 @@ export async function analysePage(page: PdfPage, number: number, state: Document
     runs = ruled.rest
   }
   const bands = takeBandRows(buildRows(runs), viewport.height)
-  const aligned = findAlignedTables(bands.body)
-  tables.push(...aligned.tables)
 
   const placed: PlacedItem[] = []
-  for (const row of aligned.rest) {
+  for (const row of bands.body) {
     for (const fragment of splitFragments(row)) {
       placed.push({ ...box(fragment), chars: charCount(fragment), size: fragment.size, fragment })
     }
@@ -65,7 +63,7 @@ export async function analysePage(page: PdfPage, number: number, state: Document
   for (const leaf of xyCut(placed)) blocks.push(...layoutLeaf(leaf, graphics?.marks ?? []))
   for (const row of bands.bottom) blocks.push(bandBlock(row, 'bottom'))
 
-  for (const row of aligned.rest) for (const run of row.runs) state.sizes.add(run.size, run.text.length)
+  for (const row of bands.body) for (const run of row.runs) state.sizes.add(run.size, run.text.length)
   return { number, width: viewport.width, height: viewport.height, blocks }
 }
 
@@ -112,15 +110,25 @@ function mayNeedGraphics(rows: Row[]): boolean {
   return false
 }
 
-/** One reading-order region -> blocks. Tables stay whole; fragments are joined into lines. */
+/**
+ * One reading-order region -> blocks. Ruled tables stay whole; the fragments are regrouped
+ * into rows (unruled tables are found there, inside one column) and joined into lines.
+ */
 function layoutLeaf(leaf: PlacedItem[], marks: Mark[]): ProtoBlock[] {
   const blocks: ProtoBlock[] = []
   const ordered = [...leaf].sort((p, q) => p.top - q.top || p.x0 - q.x0)
   let pending: Fragment[] = []
   const flush = (): void => {
     if (pending.length === 0) return
-    const lines = toLines(pending, marks)
-    const left = Math.min(...lines.map((l) => l.x0))
+    const left = Math.min(...pending.map((f) => f.x0))
+    let lines: Line[] = []
+    for (const item of findAlignedTables(groupRows(pending).map(rowOf))) {
+      if (isTable(item)) {
+        blocks.push(...layoutLines(lines, left))
+        lines = []
+        blocks.push({ kind: 'final', block: { type: 'table', rows: item.rows, header: true } })
+      } else lines.push(toLine(item, marks))
+    }
     blocks.push(...layoutLines(lines, left))
     pending = []
   }
@@ -134,22 +142,32 @@ function layoutLeaf(leaf: PlacedItem[], marks: Mark[]): ProtoBlock[] {
   return blocks
 }
 
-function toLines(fragments: Fragment[], marks: Mark[]): Line[] {
-  const byBaseline = new Map<number, Fragment[]>()
-  for (const f of fragments) {
-    const group = byBaseline.get(f.baseline)
-    if (group) group.push(f)
-    else byBaseline.set(f.baseline, [f])
+/** Fragments of one region grouped by baseline (side by side, not overlapping). */
+function groupRows(fragments: Fragment[]): Fragment[][] {
+  const sorted = [...fragments].sort((p, q) => p.baseline - q.baseline)
+  const groups: Fragment[][] = []
+  for (const f of sorted) {
+    const group = groups[groups.length - 1]
+    const head = group?.[0]
+    if (group && head && Math.abs(f.baseline - head.baseline) <= 0.4 * Math.max(f.size, head.size) && !group.some((g) => g.x0 < f.x1 && f.x0 < g.x1)) group.push(f)
+    else groups.push([f])
   }
-  const lines = [...byBaseline.entries()].sort((p, q) => p[0] - q[0]).map(([, group]) => joinLine(group))
-  for (const line of lines) {
-    const mark = marks.find(
-      (m) => m.x1 <= line.x0 + 0.5 && line.x0 - m.x1 < 2.5 * line.size && (m.top + m.bottom) / 2 >= line.top && (m.top + m.bottom) / 2 <= line.bottom,
-    )
-    if (mark) {
-      line.drawnBullet = true
-      line.drawnBulletX = mark.x0
-    }
+  return groups
+}
+
+function rowOf(group: Fragment[]): Row {
+  const head = group.reduce((a, b) => (b.size > a.size ? b : a))
+  return { baseline: head.baseline, size: head.size, runs: group.flatMap((f) => f.runs).sort((p, q) => p.x0 - q.x0) }
+}
+
+function toLine(row: Row, marks: Mark[]): Line {
+  const line = joinLine([makeFragment(row.runs, row)])
+  const mark = marks.find(
+    (m) => m.x1 <= line.x0 + 0.5 && line.x0 - m.x1 < 2.5 * line.size && (m.top + m.bottom) / 2 >= line.top && (m.top + m.bottom) / 2 <= line.bottom,
+  )
+  if (mark) {
+    line.drawnBullet = true
+    line.drawnBulletX = mark.x0
   }
-  return lines
+  return line
 }

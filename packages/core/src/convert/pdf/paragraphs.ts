@@ -73,7 +73,9 @@ export function makeTextBlock(lines: Line[]): TextBlock {
   const chars = new Map<number, number>()
   let size = lines[0]?.size ?? 0
   let best = -1
+  const prose = spans.some((s) => !s.style.mono && s.text.trim() !== '')
   for (const span of spans) {
+    if (prose && span.style.mono) continue
     const key = Math.round(span.size * 2) / 2
     const n = (chars.get(key) ?? 0) + span.text.trim().length
     chars.set(key, n)
@@ -108,7 +110,9 @@ export function layoutLines(lines: Line[], left: number): ProtoBlock[] {
     paragraph = []
   }
   const flushCode = (): void => {
-    if (code.length > 0) blocks.push({ kind: 'final', block: { type: 'code', text: codeText(code) } })
+    // a lone bold monospace line is a heading such as `### readStream.isRaw`, not code
+    if (code.length === 1 && isBold(code[0]!)) blocks.push(makeTextBlock(code))
+    else if (code.length > 0) blocks.push({ kind: 'final', block: { type: 'code', text: codeText(code) } })
     code = []
   }
   const flushList = (): void => {

@@ -33,24 +33,46 @@ function cut<T extends Placed>(boxes: T[], leaves: T[][], depth: number): void {
     cut(right, leaves, depth + 1)
     return
   }
-  // Full-width boxes may block a gutter that the rest of the region has.
-  const x0 = Math.min(...boxes.map((b) => b.x0))
-  const x1 = Math.max(...boxes.map((b) => b.x1))
-  const narrow = boxes.filter((b) => b.x1 - b.x0 < 0.55 * (x1 - x0))
-  if (narrow.length >= 6 && narrow.length >= 0.5 * boxes.length) {
-    const gutter = findGutter(narrow, narrow, size)
-    if (gutter !== undefined) {
-      const spanning = boxes.filter((b) => b.x0 < gutter && b.x1 > gutter)
-      if (spanning.length > 0 && spanning.length <= 0.35 * boxes.length) {
-        const bands = bandsAround(boxes, spanning)
-        if (bands.length > 1) {
-          for (const band of bands) cut(band, leaves, depth + 1)
-          return
-        }
-      }
+  // Full-width boxes (titles, abstracts, wide figures, footnotes) may block a gutter that the
+  // rest of the region has: read them as bands above, between and below the columns.
+  const blocked = gutterBehindSpanningBoxes(boxes, size)
+  if (blocked) {
+    const bands = bandsAround(boxes, blocked)
+    if (bands.length > 1) {
+      for (const band of bands) cut(band, leaves, depth + 1)
+      return
     }
   }
   leaves.push(boxes)
+}
+
+/**
+ * The boxes to cut around when all but a few boxes leave a vertical gutter free: the x with
+ * the fewest boxes across it, where the others form text columns on both sides.
+ */
+function gutterBehindSpanningBoxes<T extends Placed>(boxes: T[], size: number): T[] | undefined {
+  const x0 = Math.min(...boxes.map((b) => b.x0))
+  const x1 = Math.max(...boxes.map((b) => b.x1))
+  const width = x1 - x0
+  const limit = Math.floor(0.35 * boxes.length)
+  let best: { crossing: T[]; gap: number } | undefined
+  const minGap = Math.max(0.9 * size, 6)
+  for (const candidate of boxes) {
+    const at = candidate.x1 + minGap / 2
+    if (at < x0 + 0.15 * width || at > x1 - 0.15 * width) continue
+    const crossing = boxes.filter((b) => b.x0 < at && b.x1 > at)
+    if (crossing.length === 0 || crossing.length > limit) continue
+    if (best && crossing.length > best.crossing.length) continue
+    const rest = boxes.filter((b) => !(b.x0 < at && b.x1 > at))
+    const leftEdge = Math.max(...rest.filter((b) => b.x1 <= at).map((b) => b.x1))
+    const rightEdge = Math.min(...rest.filter((b) => b.x0 >= at).map((b) => b.x0))
+    const gap = rightEdge - leftEdge
+    if (!(gap >= minGap)) continue
+    if (best && crossing.length === best.crossing.length && gap <= best.gap) continue
+    if (!columnsOnBothSides(rest, (leftEdge + rightEdge) / 2, width, size)) continue
+    best = { crossing, gap }
+  }
+  return best?.crossing
 }
 
 function medianSize(boxes: Placed[]): number {
@@ -88,8 +110,18 @@ function columnsOnBothSides(boxes: Placed[], at: number, width: number, size: nu
     if (side.length < 2) return false
     const sideWidth = Math.max(...side.map((b) => b.x1)) - Math.min(...side.map((b) => b.x0))
     if (sideWidth < Math.max(4 * size, 0.15 * width)) return false
-    const chars = side.map((b) => b.chars).sort((p, q) => p - q)
-    if ((chars[Math.floor(chars.length / 2)] ?? 0) < 12) return false
+    // running text: most characters sit in long boxes (not short cells or pieces of math)
+    let total = 0
+    let long = 0
+    let longBoxes = 0
+    for (const b of side) {
+      total += b.chars
+      if (b.chars >= 15) {
+        long += b.chars
+        longBoxes++
+      }
+    }
+    if (longBoxes < 2 || long < 0.6 * total) return false
     const tall = Math.max(...side.map((b) => b.bottom)) - Math.min(...side.map((b) => b.top))
     if (tall < 2.5 * size) return false
   }

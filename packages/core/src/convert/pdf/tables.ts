@@ -228,19 +228,27 @@ function buildCells(split: Fragment[][], gaps: Gap[], minRows: number): { rows: 
   return { rows }
 }
 
+const MATH = /[∑∫∏√∂∞≤≥≈±×·=∈∀∃→⇒]/
+
+/** Math set in pieces (operators, limits, fractions) lines up like a table: it is not one. */
+function looksLikeMath(rows: string[][]): boolean {
+  const cells = rows.flat().filter((c) => c !== '')
+  const math = cells.filter((c) => MATH.test(c) || /^\S{1,2}$/.test(c)).length
+  return math > 0.3 * cells.length
+}
+
 /**
  * Unruled tables: runs of three or more consecutive rows whose fragments share two or more
- * aligned column gaps. Code (all-monospace rows) is left alone.
+ * aligned column gaps. Code (all-monospace rows) is left alone. Returns rows and tables in order.
  */
-export function findAlignedTables(rows: Row[]): { tables: FoundTable[]; rest: Row[] } {
-  const tables: FoundTable[] = []
-  const rest: Row[] = []
+export function findAlignedTables(rows: Row[]): Array<Row | FoundTable> {
+  const out: Array<Row | FoundTable> = []
   let i = 0
   while (i < rows.length) {
     const start = rows[i]!
     const f0 = splitFragments(start)
     if (f0.length < 3 || start.runs.every((r) => r.style.mono)) {
-      rest.push(start)
+      out.push(start)
       i++
       continue
     }
@@ -261,14 +269,14 @@ export function findAlignedTables(rows: Row[]): { tables: FoundTable[]; rest: Ro
       j++
     }
     const chosen = rows.slice(i, j)
-    const built = real >= 3 || (real >= 2 && common.length >= 3) ? buildCells(chosen.map(splitFragments), common, 2) : undefined
-    if (!built) {
-      rest.push(start)
+    const built = real >= 3 ? buildCells(chosen.map(splitFragments), common, 3) : undefined
+    if (!built || looksLikeMath(built.rows)) {
+      out.push(start)
       i++
       continue
     }
     const runs = chosen.flatMap((r) => r.runs)
-    tables.push({
+    out.push({
       rows: built.rows,
       x0: Math.min(...runs.map((r) => r.x0)),
       x1: Math.max(...runs.map((r) => r.x1)),
@@ -277,5 +285,9 @@ export function findAlignedTables(rows: Row[]): { tables: FoundTable[]; rest: Ro
     })
     i = j
   }
-  return { tables, rest }
+  return out
+}
+
+export function isTable(item: Row | FoundTable): item is FoundTable {
+  return 'rows' in item
 }

@@ -118,13 +118,17 @@ export function splitFragments(row: Row): Fragment[] {
 export function makeFragment(runs: Run[], row: { baseline: number; size: number }): Fragment {
   let x0 = Infinity
   let x1 = -Infinity
-  let size = 0
+  let main: Run | undefined
   for (const run of runs) {
     x0 = Math.min(x0, run.x0)
     x1 = Math.max(x1, run.x1)
-    size = Math.max(size, run.size)
+    if (!main || run.size > main.size * 1.05 || (run.size >= main.size * 0.95 && run.text.length > main.text.length)) main = run
   }
-  return { runs, x0, x1, top: row.baseline - 0.8 * size, bottom: row.baseline + 0.25 * size, baseline: row.baseline, size: row.size }
+  // A fragment's own baseline and size: a row can join a column's line with a slightly
+  // offset heading in the next column.
+  const baseline = main?.baseline ?? row.baseline
+  const size = main?.size ?? row.size
+  return { runs, x0, x1, top: baseline - 0.8 * size, bottom: baseline + 0.25 * size, baseline, size }
 }
 
 /** Joins the fragments of one baseline into a line, inserting spaces where glyphs leave a gap. */
@@ -150,7 +154,10 @@ export function joinLine(fragments: Fragment[]): Line {
   let size = 0
   let sizeChars = -1
   const bySize = new Map<number, number>()
+  // Inline code is often set smaller: the size of the prose decides when there is prose.
+  const prose = spans.some((s) => !s.style.mono && s.text.trim() !== '')
   for (const span of spans) {
+    if (prose && span.style.mono) continue
     const key = Math.round(span.size * 2) / 2
     const chars = (bySize.get(key) ?? 0) + span.text.length
     bySize.set(key, chars)
