@@ -40,7 +40,9 @@ export async function runConvert(inputs: string[], options: ConvertCommandOption
   const toStdout =
     !options.out && !options.json && inputs.length === 1 && collected.files.length === 1 && collected.files[0]!.from === 'file' && collected.failures.length === 0
   const outDir = options.out ? resolve(options.out) : toStdout ? undefined : resolve('docloader-out')
-  const mode = options.json ? 'silent' : process.stderr.isTTY ? 'tty' : 'plain'
+  // A terminal that reports 0 columns (a pty without a size: `script`, some container and CI
+  // shells) gets plain lines: ora would divide by 0 and clear Infinity lines, hanging the run.
+  const mode = options.json ? 'silent' : process.stderr.isTTY && process.stderr.columns > 0 ? 'tty' : 'plain'
   const reporter = await createReporter(mode)
 
   const outcomes: FileOutcome[] = collected.failures.map((failure) => ({
