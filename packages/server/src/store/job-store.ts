@@ -1,0 +1,66 @@
+import type { JobRecord, JobStatus, WebhookAttempt, WebhookDelivery } from '../jobs/job.js'
+
+export interface ListOptions {
+  status?: JobStatus
+  /** @default 20, at most 100 */
+  limit?: number
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string
+}
+
+export interface JobPage {
+  jobs: JobRecord[]
+  /** Present when there are more jobs after this page. */
+  nextCursor?: string
+}
+
+/**
+ * Durable job state. Every method throws on storage failure: a store must never swallow
+ * errors (a lost write is a lost job). Implementations: SQLite (embedded default), later Redis.
+ */
+export interface JobStore {
+  /**
+   * Inserts a job. When `job.idempotencyKey` is set and the same org already has a job with
+   * that key, returns that job and `created: false` instead (atomically: two concurrent
+   * creates with one key make one job).
+   */
+  create(job: JobRecord): Promise<{ job: JobRecord; created: boolean }>
+  /** The job if it exists and belongs to `org`. */
+  get(org: string, id: string): Promise<JobRecord | undefined>
+  /** The job by id alone (internal use: workers, signed links). */
+  getById(id: string): Promise<JobRecord | undefined>
+  /**
+   * Applies `patch` to the job. With `onlyIf`, applies it only while the job's status is one
+   * of those (compare-and-set; e.g. never overwrite `cancelled` with `completed`). Returns
+   * the updated job, or undefined when the job is missing or the condition failed.
+   */
+  update(id: string, patch: Partial<Omit<JobRecord, 'id' | 'org'>>, onlyIf?: JobStatus[]): Promise<JobRecord | undefined>
+  /** The org's jobs, newest first, optionally of one status, paged by cursor. */
+  list(org: string, options?: ListOptions): Promise<JobPage>
+  /**
+   * Atomically takes the oldest `pending` job whose `runAfter` <= now, sets it `processing`,
+   * `startedAt`, `attempts + 1`, and returns it. Undefined when none is due.
+   */
+  claimNext(now: number): Promise<JobRecord | undefined>
+  /** Jobs left `processing` by a previous run (server restart): all of them. */
+  listProcessing(): Promise<JobRecord[]>
+  /** Appends one attempt to the job's `webhookAttempts`. */
+  addWebhookAttempt(jobId: string, attempt: WebhookAttempt): Promise<void>
+  /** Jobs whose `expiresAt` is before `now`, at most `limit`. */
+  listExpired(now: Date, limit: number): Promise<JobRecord[]>
+  /** Deletes the job and its deliveries. */
+  delete(id: string): Promise<void>
+  /** Number of jobs per status (for /metrics). */
+  countByStatus(): Promise<Record<JobStatus, number>>
+
+  /** Persists a webhook event to deliver. */
+  addDelivery(delivery: WebhookDelivery): Promise<void>
+  /** Pending deliveries due at `now`, oldest first, at most `limit`. */
+  dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]>
+  /** Updates a delivery after an attempt. */
+  updateDelivery(eventId: string, patch: Partial<Pick<WebhookDelivery, 'attempts' | 'nextAttemptAt' | 'state'>>): Promise<void>
+
+  /** Whether the store answers (for /readyz). */
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}
