@@ -8,7 +8,7 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 export async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name('docloader')
-    .description('Convert documents (PDF, text, Markdown, CSV) into Markdown, plain text or JSON.')
+    .description('Convert documents (PDF, text, Markdown, CSV) into Markdown, plain text or JSON, locally or as a service.')
     .version(version, '-v, --version')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) })
@@ -37,6 +37,28 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await runConvert(inputs, options)
     })
 
+  program
+    .command('serve')
+    .description('Run the HTTP API with async conversion jobs (embedded store and workers: no services needed).')
+    .option('--port <port>', 'port to listen on', port, 9001)
+    .option('--host <host>', 'interface to listen on (0.0.0.0 for other machines)', '127.0.0.1')
+    .option('--data-dir <dir>', 'folder for the job database, files and the server secret', 'docloader-data')
+    .option('--store <path>', 'SQLite file for job records (env DOCLOADER_STORE; default <data-dir>/jobs.sqlite)')
+    .option('--queue <url>', 'job queue (only the embedded queue in this version)')
+    .option('--storage <dir>', 'folder for uploads and results (env DOCLOADER_STORAGE; default <data-dir>/files)')
+    .option('--keys-file <path>', 'API keys, one "key:organisation" per line (or env DOCLOADER_API_KEYS=key1:org1,key2:org2)')
+    .option('-c, --concurrency <n>', 'conversions at once (default: CPU count)', positiveInteger('--concurrency'))
+    .option('--max-upload-bytes <bytes>', 'largest upload (default 100 MiB)', positiveInteger('--max-upload-bytes'))
+    .option('--retention-hours <hours>', 'how long jobs and results are kept (default 168 = 7 days)', positiveNumber('--retention-hours'))
+    .option('--hard-timeout <seconds>', 'per-job hard time limit: the conversion is killed and fails with TIMEOUT (default 600)', positiveNumber('--hard-timeout'))
+    .option('--soft-timeout <seconds>', 'per-job soft time limit: OCR stops and the partial result is kept', positiveNumber('--soft-timeout'))
+    .option('--public-url <url>', 'base URL for result links (default http://<host>:<port>)')
+    .option('--allow-private-webhooks', 'accept webhook URLs on loopback/private addresses (env DOCLOADER_ALLOW_PRIVATE_WEBHOOKS=1)')
+    .action(async (options) => {
+      const { runServe } = await import('./serve/run-serve.js')
+      exitCode = await runServe(options)
+    })
+
   try {
     await program.parseAsync(argv)
     return exitCode
@@ -52,6 +74,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`docloader: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`)
     return EXIT_FAILED
   }
+}
+
+function port(value: string): number {
+  const number = Number(value)
+  if (!Number.isInteger(number) || number < 0 || number > 65535) throw new InvalidArgumentError(`--port must be a port number from 0 to 65535, got "${value}".`)
+  return number
 }
 
 function positiveInteger(flag: string) {
