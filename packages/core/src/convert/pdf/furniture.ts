@@ -1,4 +1,4 @@
-import type { Row } from './text-lines.js'
+import { splitFragments, type Row } from './text-lines.js'
 import type { TextBlock } from './paragraphs.js'
 
 const BAND = 0.11
@@ -17,6 +17,7 @@ export function takeBandRows(rows: Row[], pageHeight: number): { top: Row[]; bot
     const next = rows[i + 1]!
     if (row.baseline > BAND * pageHeight) break
     if (next.baseline - next.size * 0.8 - row.baseline < 0.9 * row.size) break
+    if (headsColumns(row, next)) break
     top.push(row)
     start = i + 1
   }
@@ -29,6 +30,15 @@ export function takeBandRows(rows: Row[], pageHeight: number): { top: Row[]; bot
     end = i
   }
   return { top, bottom, body: rows.slice(start, end) }
+}
+
+/** A table header row (repeated on each page) lines up its cells with the row below. */
+function headsColumns(row: Row, next: Row): boolean {
+  const cells = splitFragments(row)
+  const below = splitFragments(next)
+  if (cells.length < 2 || below.length < 2) return false
+  const aligned = cells.filter((c) => below.some((b) => Math.abs(b.x0 - c.x0) < 2 || Math.abs(b.x1 - c.x1) < 2)).length
+  return aligned >= 2
 }
 
 const PAGE_NUMBER = /^(?:page\s+|p\.\s*|-\s*)?(?:\d{1,5}|[ivxlcdm]{1,7})(?:\s*(?:of|\/)\s*\d{1,5})?(?:\s*-)?$/i

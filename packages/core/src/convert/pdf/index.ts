@@ -3,6 +3,7 @@ import type { Converter, ConvertedDocument } from '../../options.js'
 import { finishDocument, type PageLayout } from './finish-document.js'
 import { FontStyles } from './font-styles.js'
 import { SizeHistogram } from './headings.js'
+import { mayHaveUrlLinks } from './links.js'
 import { loadPdfjs, openDocument, toPdfError, type PdfPage } from './load-document.js'
 import { readMetadata } from './metadata.js'
 import { analysePage, type DocumentState } from './page-layout.js'
@@ -33,6 +34,8 @@ export const convertPdf: Converter = async (bytes, context) => {
       pdfjs,
       fonts: new FontStyles(),
       sizes: new SizeHistogram(),
+      links: mayHaveUrlLinks(bytes),
+      graphics: { tried: 0, useful: 0 },
       guard: (promise) => untilAborted(promise, signal),
     }
     const layouts: PageLayout[] = []

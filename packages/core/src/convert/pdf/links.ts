@@ -1,3 +1,4 @@
+import { constants, inflateSync } from 'node:zlib'
 import type { Box, Run } from './types.js'
 
 export interface LinkArea extends Box {
@@ -61,4 +62,31 @@ export function applyLinks(runs: Run[], areas: LinkArea[]): Run[] {
     piece(i1, n)
   }
   return out
+}
+
+/**
+ * Whether a document can hold URL links. Reading annotations makes pdfjs extract the page text
+ * a second time (to find the text under each link), so it is skipped when neither the file
+ * nor its compressed object streams contain a `/URI` action.
+ */
+export function mayHaveUrlLinks(bytes: Uint8Array): boolean {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const text = buffer.toString('latin1')
+  if (text.includes('/URI')) return true
+  const objectStream = /\/Type\s*\/ObjStm/g
+  let match: RegExpExecArray | null
+  while ((match = objectStream.exec(text))) {
+    const start = text.indexOf('stream', match.index)
+    if (start < 0) return true
+    let offset = start + 'stream'.length
+    if (text[offset] === '\r') offset++
+    if (text[offset] === '\n') offset++
+    try {
+      const inflated = inflateSync(buffer.subarray(offset, offset + 4 * 1024 * 1024), { finishFlush: constants.Z_SYNC_FLUSH })
+      if (inflated.toString('latin1').includes('/URI')) return true
+    } catch {
+      return true // not Flate, encrypted or damaged: cannot tell
+    }
+  }
+  return false
 }

@@ -16,6 +16,13 @@ export interface DocumentState {
   pdfjs: Pdfjs
   fonts: FontStyles
   sizes: SizeHistogram
+  /** Whether to read link annotations (see `mayHaveUrlLinks`). */
+  links: boolean
+  /**
+   * Pages whose drawings were read, and how many of them held a ruled table or drawn bullets.
+   * A document that draws neither on its first pages is not asked again (drawings are costly).
+   */
+  graphics: { tried: number; useful: number }
   /** Waits for a pdfjs promise, or rejects at once when the conversion is aborted. */
   guard<T>(promise: Promise<T>): Promise<T>
 }
@@ -38,8 +45,9 @@ export async function analysePage(page: PdfPage, number: number, state: Document
   if (state.fonts.hasUnknown(styles)) graphics = await fetchGraphics()
   let runs = itemsToRuns(content.items, styles, state.fonts, transform)
   if (runs.length === 0) return { number, width: viewport.width, height: viewport.height, blocks: [] }
-  if (!graphics && mayNeedGraphics(buildRows(runs))) graphics = await fetchGraphics()
-  const annotations = await state.guard(page.getAnnotations({ intent: 'display' })).catch(() => [])
+  const worthAsking = state.graphics.useful > 0 || state.graphics.tried < 3
+  if (!graphics && worthAsking && mayNeedGraphics(buildRows(runs))) graphics = await fetchGraphics()
+  const annotations = state.links ? await state.guard(page.getAnnotations({ intent: 'display' })).catch(() => []) : []
   runs = applyLinks(runs, linkAreas(annotations, transform))
 
   const tables: FoundTable[] = []
@@ -60,7 +68,12 @@ export async function analysePage(page: PdfPage, number: number, state: Document
 
   const blocks: ProtoBlock[] = []
   for (const row of bands.top) blocks.push(bandBlock(row, 'top'))
-  for (const leaf of xyCut(placed)) blocks.push(...layoutLeaf(leaf, graphics?.marks ?? []))
+  const bullets = { drawn: 0 }
+  for (const leaf of xyCut(placed)) blocks.push(...layoutLeaf(leaf, graphics?.marks ?? [], bullets))
+  if (graphics) {
+    state.graphics.tried++
+    if (tables.length > 0 || bullets.drawn > 0) state.graphics.useful++
+  }
   for (const row of bands.bottom) blocks.push(bandBlock(row, 'bottom'))
 
   for (const row of bands.body) for (const run of row.runs) state.sizes.add(run.size, run.text.length)
@@ -84,26 +97,35 @@ function bandBlock(row: Row, band: 'top' | 'bottom'): TextBlock {
 }
 
 /**
- * Cheap test on text alone for what only drawings can tell: table grids (several rows of
- * short cells) and list bullets drawn as shapes (lines indented with no marker).
+ * Cheap test on text alone for what only drawings can tell, since an operator list costs
+ * about half as much again as the text: grids of short cells (rows of two or three cells that
+ * text alignment alone reads poorly) and list bullets drawn as shapes (several lines indented
+ * to the same x with no marker). Code (monospace) rows never count.
  */
 function mayNeedGraphics(rows: Row[]): boolean {
   let left = Infinity
   for (const row of rows) left = Math.min(left, row.runs[0]!.x0)
   let tableLike = 0
-  let indented = 0
+  const indents = new Map<number, number>()
   let previous: Row | undefined
   for (const row of rows) {
+    if (row.runs.every((r) => r.style.mono)) {
+      tableLike = 0
+      previous = row
+      continue
+    }
     const fragments = splitFragments(row)
     const short = fragments.some((f) => charCount(f) < 20)
-    if (fragments.length >= 3 || (fragments.length === 2 && short)) {
+    if (fragments.length >= 2 && short) {
       tableLike = previous && row.baseline - previous.baseline < 3 * row.size ? tableLike + 1 : 1
-      if (tableLike >= 2) return true
+      if (tableLike >= 3) return true
     } else tableLike = 0
     const first = row.runs[0]!
-    if (first.x0 > left + 2.3 * row.size && !first.style.mono && !/^[•◦▪‣∙●○■□–*\-\d(]/.test(first.text)) {
-      indented++
-      if (indented >= 2) return true
+    if (first.x0 > left + 2.3 * row.size && !/^[•◦▪‣∙●○■□–*\-\d(]/.test(first.text)) {
+      const key = Math.round(first.x0)
+      const count = (indents.get(key) ?? 0) + 1
+      indents.set(key, count)
+      if (count >= 3) return true
     }
     previous = row
   }
@@ -114,7 +136,7 @@ function mayNeedGraphics(rows: Row[]): boolean {
  * One reading-order region -> blocks. Ruled tables stay whole; the fragments are regrouped
  * into rows (unruled tables are found there, inside one column) and joined into lines.
  */
-function layoutLeaf(leaf: PlacedItem[], marks: Mark[]): ProtoBlock[] {
+function layoutLeaf(leaf: PlacedItem[], marks: Mark[], bullets: { drawn: number }): ProtoBlock[] {
   const blocks: ProtoBlock[] = []
   const ordered = [...leaf].sort((p, q) => p.top - q.top || p.x0 - q.x0)
   let pending: Fragment[] = []
@@ -127,7 +149,7 @@ function layoutLeaf(leaf: PlacedItem[], marks: Mark[]): ProtoBlock[] {
         blocks.push(...layoutLines(lines, left))
         lines = []
         blocks.push({ kind: 'final', block: { type: 'table', rows: item.rows, header: true } })
-      } else lines.push(toLine(item, marks))
+      } else lines.push(toLine(item, marks, bullets))
     }
     blocks.push(...layoutLines(lines, left))
     pending = []
@@ -160,7 +182,7 @@ function rowOf(group: Fragment[]): Row {
   return { baseline: head.baseline, size: head.size, runs: group.flatMap((f) => f.runs).sort((p, q) => p.x0 - q.x0) }
 }
 
-function toLine(row: Row, marks: Mark[]): Line {
+function toLine(row: Row, marks: Mark[], bullets: { drawn: number }): Line {
   const line = joinLine([makeFragment(row.runs, row)])
   const mark = marks.find(
     (m) => m.x1 <= line.x0 + 0.5 && line.x0 - m.x1 < 2.5 * line.size && (m.top + m.bottom) / 2 >= line.top && (m.top + m.bottom) / 2 <= line.bottom,
@@ -168,6 +190,7 @@ function toLine(row: Row, marks: Mark[]): Line {
   if (mark) {
     line.drawnBullet = true
     line.drawnBulletX = mark.x0
+    bullets.drawn++
   }
   return line
 }

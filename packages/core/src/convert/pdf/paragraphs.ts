@@ -1,5 +1,6 @@
 import type { Block, BlockRole, Inline } from '../../document.js'
 import { codeText, isCodeLine } from './code-blocks.js'
+import { lineJoin } from './line-joins.js'
 import { toInlines } from './inlines.js'
 import { buildLists, listMarker, type LaidOutItem } from './lists.js'
 import type { Line, Run } from './types.js'
@@ -29,8 +30,9 @@ export function joinSpans(lines: Line[]): Run[] {
     const last = out[out.length - 1]
     const first = spans[0]
     if (last && first) {
-      if (/[A-Za-z\u00C0-\u024F]-$/.test(last.text) && /^[a-z\u00DF-\u00FF]/.test(first.text)) last.text = last.text.slice(0, -1)
-      else if (!/\s$/.test(last.text)) first.text = ' ' + first.text
+      const join = lineJoin(last.text, first.text)
+      if (join === 'dehyphenate') last.text = last.text.slice(0, -1)
+      else if (join === 'space') first.text = ' ' + first.text
     }
     out.push(...spans)
   }

@@ -1,3 +1,4 @@
+import { lineJoin } from './line-joins.js'
 import { buildRows, joinLine, makeFragment, splitFragments, type Row } from './text-lines.js'
 import type { Box, Fragment, Run, Segment } from './types.js'
 
@@ -147,9 +148,12 @@ export function joinTextLines(lines: string[]): string {
   let text = ''
   for (const line of lines) {
     if (!line) continue
-    if (text === '') text = line
-    else if (/[a-z]-$/.test(text) && /^[a-z]/.test(line)) text = text.slice(0, -1) + line
-    else text += ' ' + line
+    if (text === '') {
+      text = line
+      continue
+    }
+    const join = lineJoin(text, line)
+    text = join === 'dehyphenate' ? text.slice(0, -1) + line : join === 'join' ? text + line : text + ' ' + line
   }
   return text.trim()
 }
@@ -257,9 +261,11 @@ export function findAlignedTables(rows: Row[]): Array<Row | FoundTable> {
     let real = 1
     while (j < rows.length) {
       const row = rows[j]!
-      if (row.baseline - rows[j - 1]!.baseline > 2.6 * Math.max(row.size, rows[j - 1]!.size)) break
-      if (row.runs.every((r) => r.style.mono)) break
       const f = splitFragments(row)
+      // a full row may sit further down (a header row set apart from the body)
+      const reach = f.length >= common.length + 1 ? 3.5 : 2.6
+      if (row.baseline - rows[j - 1]!.baseline > reach * Math.max(row.size, rows[j - 1]!.size)) break
+      if (row.runs.every((r) => r.style.mono)) break
       if (f.length >= 2) {
         const next = intersectGaps(common, gapsOf(f))
         if (next.length < 2 || !fitsGaps(f, next)) break
