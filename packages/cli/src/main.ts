@@ -19,7 +19,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('convert')
     .description('Convert files, folders (recursed) and globs.')
     .argument('<inputs...>', 'files, folders and glob patterns')
-    .option('-o, --out <dir>', 'write results here, mirroring input paths (default: stdout for one input, ./docloader-out for several)')
+    .option('-o, --out <dir>', 'write results here, mirroring input paths (default: stdout when the only input is one file, else ./docloader-out)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['md', 'txt', 'json']).default('md'))
     .option('--pages <ranges>', 'pages to convert, e.g. 1-3,7 or 5-')
     .option('--password <password>', 'password for encrypted PDFs')

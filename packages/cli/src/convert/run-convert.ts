@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { dirname, join, relative, resolve } from 'node:path'
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import type { ConvertOptions, OutputFormat } from '@docloader/core'
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit-codes.js'
 import { collectInputs } from './collect-inputs.js'
@@ -101,7 +101,7 @@ export async function runConvert(inputs: string[], options: ConvertCommandOption
         const target = join(outDir, `${file.outputName}.${EXTENSIONS[format]}`)
         await mkdir(dirname(target), { recursive: true })
         await writeFile(target, result.content)
-        output = relative(process.cwd(), target) || target
+        output = displayPath(target)
       } else {
         process.stdout.write(result.content)
       }
@@ -143,7 +143,7 @@ export async function runConvert(inputs: string[], options: ConvertCommandOption
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
   } else {
     const lines = [
-      `${converted.length} converted, ${failed.length} failed${collected.skipped.length ? `, ${collected.skipped.length} skipped (unsupported type)` : ''}; ${pages} page${pages === 1 ? '' : 's'} in ${formatMs(ms)}${outDir && converted.length ? ` → ${relative(process.cwd(), outDir) || '.'}` : ''}`,
+      `${converted.length} converted, ${failed.length} failed${collected.skipped.length ? `, ${collected.skipped.length} skipped (unsupported type)` : ''}; ${pages} page${pages === 1 ? '' : 's'} in ${formatMs(ms)}${outDir && converted.length ? ` → ${displayPath(outDir)}` : ''}`,
     ]
     if (failed.length) {
       lines.push('Failed:')
@@ -159,4 +159,10 @@ export async function runConvert(inputs: string[], options: ConvertCommandOption
 
 function defaultCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'docloader')
+}
+
+/** A path relative to the working folder when inside it, else absolute. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path)
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel
 }
