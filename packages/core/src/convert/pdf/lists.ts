@@ -17,13 +17,9 @@ const PAREN = /^\((\d{1,3}|[a-z]|[ivx]{1,5})\)\s+(?=\S)/
 export function listMarker(line: Line): Marker | undefined {
   const text = line.text
   const bullet = BULLET.exec(text)
-  if (bullet) {
-    const glyph = bullet[1]!
-    // '-', '*' and '–' only count with a space after them, and not before a digit (a negative number).
-    if ('-*–'.includes(glyph) && (!bullet[2] || /^\s*\d/.test(text.slice(1)))) return undefined
-    if (text.length <= bullet[0].length) return undefined
-    return { ordered: false, length: bullet[0].length }
-  }
+  // '-', '*' and '–' only count with a space after them, and not before a digit (a negative number).
+  const dash = bullet && '-*–'.includes(bullet[1]!) && (!bullet[2] || /^\s*\d/.test(text.slice(1)))
+  if (bullet && !dash && text.length > bullet[0].length) return { ordered: false, length: bullet[0].length }
   const numbered = NUMBERED.exec(text) ?? PAREN.exec(text)
   if (numbered) {
     const label = numbered[1]!

@@ -136,7 +136,9 @@ export function layoutLines(lines: Line[], left: number): ProtoBlock[] {
     const marker = listMarker(line)
     const codeLine = isCodeLine(line)
     const size = line.size
-    if (marker && !(codeLine && !line.drawnBullet && items.length === 0)) {
+    // "1. INTRODUCTION" in bold is a numbered section heading, not a list item
+    const sectionHeading = marker?.ordered === true && isBold(line) && line.text.length <= 80
+    if (marker && !sectionHeading && !(codeLine && !line.drawnBullet && items.length === 0)) {
       flushParagraph()
       flushCode()
       const item: OpenItem = {
