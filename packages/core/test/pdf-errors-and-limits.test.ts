@@ -73,7 +73,7 @@ describe('PDF errors, limits and page selection', () => {
     } else {
       const { metadata } = outcome.result
       // pdfjs may rebuild a damaged file; if it read fewer pages, the result says so
-      if (metadata.pagesConverted < 7) expect(metadata.partial).toMatchObject({ code: 'CORRUPT_FILE' })
+      if ((metadata.pagesConverted ?? 0) < 7) expect(metadata.partial).toMatchObject({ code: 'CORRUPT_FILE' })
       else expect(metadata.partial).toBeUndefined()
     }
   })
