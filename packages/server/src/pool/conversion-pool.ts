@@ -27,6 +27,8 @@ export interface ConversionOutcome {
   metadata: DocumentMetadata
   /** Size of the written result in bytes. */
   resultBytes: number
+  /** Id of the worker thread that ran the conversion (for logs; shows recycling). */
+  threadId?: number
 }
 
 export interface RunOptions {
