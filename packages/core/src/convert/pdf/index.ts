@@ -41,6 +41,9 @@ export const convertPdf: Converter = async (bytes, context) => {
     const layouts: PageLayout[] = []
     let partial: ConvertedDocument['metadata']['partial']
     for (const number of selected) {
+      // pdfjs's in-process worker only queues microtasks: without a macrotask turn per page,
+      // timers (time limits) and messages (cancel) could not run until the whole document is done.
+      await new Promise<void>((resolve) => setImmediate(resolve))
       signal.throwIfAborted()
       let page: PdfPage | undefined
       try {
