@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import busboy from 'busboy'
-import { type DetectedType, SUPPORTED_FORMATS, detectType } from '@docloader/core'
+import { type DetectedType, SUPPORTED_FORMATS, detectSupportedType } from '@docloader/core'
 import { type LocalStorage, UploadTooLargeError } from '../storage/local-storage.js'
 import { HttpError } from './http-error.js'
 
@@ -105,9 +105,11 @@ async function storeFile(
   const head = Buffer.concat(chunks)
   if (head.byteLength === 0) throw new HttpError(400, 'EMPTY_FILE', 'The uploaded file is empty (0 bytes).')
   if (head.byteLength > target.maxBytes) throw tooLarge(target.maxBytes)
-  const type = await detectType(head)
-  if (!type.format || !SUPPORTED_FORMATS.has(type.format)) {
-    throw new HttpError(415, 'UNSUPPORTED_TYPE', `The file is ${type.mimeType} (detected from its bytes, not its name), which docloader cannot convert.`)
+  let type: DetectedType
+  try {
+    type = await detectSupportedType(head, SUPPORTED_FORMATS)
+  } catch (error) {
+    throw new HttpError(415, 'UNSUPPORTED_TYPE', (error as Error).message)
   }
   const rest = Readable.from({ [Symbol.asyncIterator]: () => iterator })
   try {
