@@ -41,6 +41,8 @@ export interface ServerOptions {
   maxUploadBytes?: number
   /** How long jobs, uploads and results are kept. @default 7 days */
   retentionMs?: number
+  /** How often expired jobs are looked for and deleted. @default 60000 */
+  retentionSweepMs?: number
   /** Hard time limit per conversion. @default 10 minutes */
   hardTimeoutMs?: number
   /** Soft time limit (OCR stops, partial result kept). @default none */
@@ -145,7 +147,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   await runner.start()
   dispatcher.start()
-  const sweeper = setInterval(() => void sweepExpired(), 60_000)
+  const sweeper = setInterval(() => void sweepExpired(), options.retentionSweepMs ?? 60_000)
   sweeper.unref()
   async function sweepExpired() {
     try {
