@@ -2,7 +2,37 @@ import { DocloaderError } from '../errors.js'
 import { sniffText } from './sniff-text.js'
 
 /** Converter families. */
-export type SourceFormat = 'pdf' | 'text' | 'markdown' | 'csv' | 'html'
+export type SourceFormat =
+  | 'pdf'
+  | 'text'
+  | 'markdown'
+  | 'csv'
+  | 'html'
+  | 'docx'
+  | 'pptx'
+  | 'xlsx'
+  | 'odt'
+  | 'odp'
+  | 'ods'
+  | 'epub'
+  /** DOC, XLS, PPT (OLE compound files) and RTF: converted through LibreOffice when installed. */
+  | 'legacy-office'
+
+/** file-type extensions that map to a converter family. */
+const FAMILIES: Record<string, SourceFormat> = {
+  docx: 'docx',
+  pptx: 'pptx',
+  xlsx: 'xlsx',
+  odt: 'odt',
+  odp: 'odp',
+  ods: 'ods',
+  epub: 'epub',
+  cfb: 'legacy-office',
+  doc: 'legacy-office',
+  xls: 'legacy-office',
+  ppt: 'legacy-office',
+  rtf: 'legacy-office',
+}
 
 export interface DetectedType {
   /** Converter family, or undefined when docloader cannot convert it. */
@@ -30,7 +60,7 @@ export async function detectType(bytes: Uint8Array): Promise<DetectedType> {
   }
   const { fileTypeFromBuffer } = await import('file-type')
   const found = await fileTypeFromBuffer(bytes)
-  if (found) return { format: undefined, mimeType: found.mime, extension: found.ext }
+  if (found) return { format: FAMILIES[found.ext], mimeType: found.mime, extension: found.ext }
   const text = sniffText(bytes)
   if (text) return text
   return { format: undefined, mimeType: 'application/octet-stream', extension: 'bin' }
@@ -63,10 +93,36 @@ function describeType(type: DetectedType): string {
     pptx: 'a PowerPoint presentation (PPTX)',
     xlsx: 'an Excel workbook (XLSX)',
     html: 'an HTML page',
+    jpg: 'a JPEG image',
+    png: 'a PNG image',
+    gif: 'a GIF image',
+    tif: 'a TIFF image',
+    webp: 'a WebP image',
+    bmp: 'a BMP image',
+    cfb: 'a legacy Office file (DOC, XLS or PPT)',
+    rtf: 'an RTF document',
+    epub: 'an EPUB book',
+    odt: 'an OpenDocument text',
+    odp: 'an OpenDocument presentation',
+    ods: 'an OpenDocument spreadsheet',
   }
   return `${names[type.extension] ?? `${type.extension.toUpperCase()} data`} (${type.mimeType})`
 }
 
 function formatLabel(format: SourceFormat): string {
-  return { pdf: 'PDF', text: 'plain text', markdown: 'Markdown', csv: 'CSV', html: 'HTML' }[format]
+  return {
+    pdf: 'PDF',
+    text: 'plain text',
+    markdown: 'Markdown',
+    csv: 'CSV',
+    html: 'HTML',
+    docx: 'DOCX',
+    pptx: 'PPTX',
+    xlsx: 'XLSX',
+    odt: 'ODT',
+    odp: 'ODP',
+    ods: 'ODS',
+    epub: 'EPUB',
+    'legacy-office': 'DOC/XLS/PPT/RTF with LibreOffice',
+  }[format]
 }
