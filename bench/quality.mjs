@@ -1,0 +1,265 @@
+#!/usr/bin/env node
+// Conversion quality on the PDFs of the corpus: `pnpm bench:quality` (see bench/README.md).
+//
+// Runs `docloader convert` once over the born-digital and structured PDFs of the manifest,
+// and poppler's `pdftotext` (plain mode) over the same files as the no-structure reference,
+// scores both with the corpus's score.py and writes the table to bench/RESULTS.md.
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import {
+  BenchError,
+  CLI_BIN,
+  WORK_DIR,
+  commandLine,
+  corpusFiles,
+  factsMarkdown,
+  fail,
+  fmt,
+  loadCorpus,
+  machineFacts,
+  markdownTable,
+  median,
+  parseArgs,
+  passMiss,
+  requireBuild,
+  requireTools,
+  runMain,
+  scratchDir,
+  toolVersion,
+  writeResultsSection,
+} from './lib/common.mjs'
+
+const USAGE = `Usage: node bench/quality.mjs [options]      (pnpm bench:quality [options])
+
+Options:
+  --corpus <dir>     corpus folder with manifest.json and score.py (default: ../shared/corpus next to the repo)
+  --out <dir>        where the converted files go, in <dir>/docloader and <dir>/pdftotext (emptied
+                     first; default: bench/.work/quality)
+  --check            exit 1 when a target is missed (for CI)
+  --no-write         print the results without updating bench/RESULTS.md
+  -h, --help         this help`
+
+const KINDS = { born: 'born_digital_pdf', structured: 'structured_pdf' }
+
+const TARGETS = {
+  headingRecall: 0.9,
+  listRecall: 0.85,
+  tableRecall: 0.7,
+  structuredMedianCer: 0.03,
+  bornMedianCer: 0.05,
+}
+
+runMain(async () => {
+  const options = parseArgs(process.argv.slice(2), { corpus: 'string', out: 'string', check: 'boolean', write: 'boolean' }, USAGE)
+  const corpus = loadCorpus(options.corpus)
+  const scorer = path.join(corpus.dir, 'score.py')
+  if (!fs.existsSync(scorer)) fail(`${scorer} is missing: the corpus must ship its score.py.`)
+  requireBuild()
+  requireTools(['pdftotext', 'python3'])
+  const files = corpusFiles(corpus, Object.values(KINDS))
+  const out = options.out ? path.resolve(options.out) : scratchDir('quality')
+  if (out === corpus.dir || corpus.dir.startsWith(out + path.sep)) fail('--out must not be the corpus folder or hold it.')
+  // Only our two subfolders are emptied, never the folder given with --out itself.
+  const dirs = { docloader: path.join(out, 'docloader'), pdftotext: path.join(out, 'pdftotext') }
+  for (const dir of Object.values(dirs)) {
+    fs.rmSync(dir, { recursive: true, force: true })
+    fs.mkdirSync(dir, { recursive: true })
+  }
+  const started = performance.now()
+
+  // 1. docloader: one CLI run over all the PDFs. Run from the corpus folder with paths relative
+  //    to it, so --out mirrors them as <file>.md, the layout score.py expects.
+  const relative = files.map((file) => file.file)
+  const cliArgs = [CLI_BIN, 'convert', ...relative, '--out', dirs.docloader, '--no-cache', '--json']
+  console.log(`docloader convert: ${files.length} PDFs (${files.reduce((sum, f) => sum + (f.pages ?? 0), 0)} pages) -> ${path.relative(process.cwd(), dirs.docloader)}`)
+  const cliStarted = performance.now()
+  const cli = await run(process.execPath, cliArgs, { cwd: corpus.dir })
+  const cliSeconds = (performance.now() - cliStarted) / 1000
+  let summary
+  try {
+    summary = JSON.parse(cli.stdout)
+  } catch {
+    fail(`docloader convert did not print its --json summary (exit ${cli.code}):\n${cli.stderr.trim() || cli.stdout.trim()}`)
+  }
+  const failures = summary.files.filter((file) => !file.ok || file.partial)
+  for (const failure of failures) {
+    console.warn(`warning: docloader failed on ${failure.input}: ${failure.error?.code ?? 'partial'} ${failure.error?.message ?? failure.partial?.reason ?? ''}`)
+  }
+  console.log(`  ${summary.converted} converted, ${summary.failed} failed, ${summary.pages} pages in ${cliSeconds.toFixed(1)} s`)
+
+  // 2. pdftotext: plain mode (no -layout), one process per file, saved as <file>.md like ours.
+  console.log(`pdftotext: the same ${files.length} PDFs -> ${path.relative(process.cwd(), dirs.pdftotext)}`)
+  for (const file of files) {
+    const target = path.join(dirs.pdftotext, `${file.file}.md`)
+    fs.mkdirSync(path.dirname(target), { recursive: true })
+    const result = await run('pdftotext', ['-enc', 'UTF-8', file.path, target])
+    if (result.code !== 0) console.warn(`warning: pdftotext failed on ${file.file}: ${result.stderr.trim()}`)
+  }
+
+  // 3. Score both at once.
+  console.log('scoring with score.py (both output sets in parallel)')
+  const score = async (dir) => {
+    const args = [scorer, '--manifest', corpus.manifestPath, '--outputs', dir, '--json', ...Object.values(KINDS).flatMap((kind) => ['--kind', kind])]
+    const result = await run('python3', args)
+    if (result.code !== 0) fail(`score.py failed on ${dir} (exit ${result.code}):\n${result.stderr.trim()}`)
+    return JSON.parse(result.stdout)
+  }
+  const [ours, poppler] = await Promise.all([score(dirs.docloader), score(dirs.pdftotext)])
+
+  const facts = machineFacts()
+  const section = renderSection({ facts, corpus, files, ours, poppler, summary, cliSeconds, failures, out })
+  console.log(`\n${section.markdown}`)
+  if (options.write ?? true) {
+    writeResultsSection('quality', section.markdown)
+    console.log(`\nwrote the quality section of bench/RESULTS.md (${((performance.now() - started) / 1000).toFixed(0)} s; outputs kept in ${path.relative(process.cwd(), out) || '.'})`)
+  }
+  return options.check && section.missed.length ? 1 : 0
+})
+
+/** Runs a command, collecting its output. */
+function run(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('error', (error) => reject(new BenchError(`could not run ${command}: ${error.message}`)))
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** Micro-averaged recall over rows (found / total summed), as score.py's summary does. */
+function recall(rows, found, total) {
+  const denominator = rows.reduce((sum, row) => sum + (row[total] ?? 0), 0)
+  return denominator ? { value: rows.reduce((sum, row) => sum + (row[found] ?? 0), 0) / denominator, found: rows.reduce((sum, row) => sum + (row[found] ?? 0), 0), total: denominator } : undefined
+}
+
+function summarise(result) {
+  const byKind = (kind) => result.rows.filter((row) => row.kind === kind && row.cer !== undefined)
+  const born = byKind(KINDS.born)
+  const structured = byKind(KINDS.structured)
+  return {
+    born,
+    structured,
+    bornCer: median(born.map((row) => row.cer)),
+    bornWer: median(born.map((row) => row.wer)),
+    bornBow: median(born.map((row) => row.bow_f1)),
+    structuredCer: median(structured.map((row) => row.cer)),
+    structuredWer: median(structured.map((row) => row.wer)),
+    structuredBow: median(structured.map((row) => row.bow_f1)),
+    heading: recall(structured, 'headings_found', 'headings'),
+    headingLevel: recall(structured, 'headings_found_level', 'headings'),
+    list: recall(structured, 'list_items_found', 'list_items'),
+    table: recall(structured, 'tables_found', 'tables'),
+    tableExact: recall(structured, 'tables_found_exact', 'tables'),
+    missing: result.rows.filter((row) => row.status === 'missing').map((row) => row.file),
+  }
+}
+
+function renderSection({ facts, corpus, files, ours, poppler, summary, cliSeconds, failures, out }) {
+  const a = summarise(ours)
+  const b = summarise(poppler)
+  const pagesOf = Object.fromEntries(files.map((file) => [file.file, file.pages]))
+  const recallCell = (r) => (r ? `${fmt(r.value)} (${r.found}/${r.total})` : '–')
+  const lines = []
+  lines.push('## Quality (`pnpm bench:quality`)')
+  lines.push('')
+  lines.push(
+    factsMarkdown(facts, commandLine({ npm: 'bench:quality', file: 'quality.mjs' }), [
+      `Corpus: ${corpus.dir}: ${a.born.length} born-digital PDFs (truth: pdftotext's reading) and ${a.structured.length} structured PDFs (truth: the exact source Markdown), scored by its score.py`,
+      `docloader: one \`docloader convert <pdfs> --out DIR --no-cache --json\` run, ${summary.converted} converted, ${summary.failed} failed, ${summary.pages} pages in ${cliSeconds.toFixed(1)} s wall`,
+      `Reference: ${toolVersion('pdftotext', ['-v']) ?? 'pdftotext'} in plain mode (no -layout), its text saved as <file>.md and scored the same way`,
+    ]),
+  )
+  if (failures.length || a.missing.length) {
+    lines.push('')
+    lines.push(`**docloader failed on:** ${[...new Set([...failures.map((f) => f.input), ...a.missing])].join(', ')} (scored as missing: CER 1, recalls 0).`)
+  }
+
+  const targets = [
+    ['structured PDFs: heading recall (any level)', `>= ${TARGETS.headingRecall}`, a.heading?.value, b.heading?.value, (v) => v >= TARGETS.headingRecall],
+    ['structured PDFs: list item recall', `>= ${TARGETS.listRecall}`, a.list?.value, b.list?.value, (v) => v >= TARGETS.listRecall],
+    ['structured PDFs: table recall', `>= ${TARGETS.tableRecall}`, a.table?.value, b.table?.value, (v) => v >= TARGETS.tableRecall],
+    ['structured PDFs: median CER', `<= ${TARGETS.structuredMedianCer}`, a.structuredCer, b.structuredCer, (v) => v <= TARGETS.structuredMedianCer],
+    ['born-digital PDFs: median CER vs poppler', `<= ${TARGETS.bornMedianCer}`, a.bornCer, b.bornCer, (v) => v <= TARGETS.bornMedianCer],
+  ]
+  const missed = targets.filter(([, , value, , ok]) => value === undefined || !ok(value)).map(([name]) => name)
+  lines.push('')
+  lines.push('### Targets')
+  lines.push('')
+  lines.push(
+    markdownTable(
+      ['measure', 'target', 'docloader', 'pdftotext', 'docloader result'],
+      targets.map(([name, target, value, reference, ok]) => [name, target, fmt(value), fmt(reference), passMiss(value === undefined ? undefined : ok(value))]),
+      'llrrl',
+    ),
+  )
+  lines.push('')
+  lines.push('Recalls are micro-averaged over the structured PDFs (items found / items in the truth, summed over files), as score.py\'s summary computes them.')
+
+  lines.push('')
+  lines.push('### Summary')
+  lines.push('')
+  lines.push(
+    markdownTable(
+      ['measure', 'docloader', 'pdftotext'],
+      [
+        ['born-digital: median CER', fmt(a.bornCer), fmt(b.bornCer)],
+        ['born-digital: median WER', fmt(a.bornWer), fmt(b.bornWer)],
+        ['born-digital: median bag-of-words F1', fmt(a.bornBow), fmt(b.bornBow)],
+        ['structured: median CER', fmt(a.structuredCer), fmt(b.structuredCer)],
+        ['structured: median WER', fmt(a.structuredWer), fmt(b.structuredWer)],
+        ['structured: median bag-of-words F1', fmt(a.structuredBow), fmt(b.structuredBow)],
+        ['structured: heading recall, any level', recallCell(a.heading), recallCell(b.heading)],
+        ['structured: heading recall, same level', recallCell(a.headingLevel), recallCell(b.headingLevel)],
+        ['structured: list item recall', recallCell(a.list), recallCell(b.list)],
+        ['structured: table recall (all cells found)', recallCell(a.table), recallCell(b.table)],
+        ['structured: table recall, exact shape and cells', recallCell(a.tableExact), recallCell(b.tableExact)],
+      ],
+      'lrr',
+    ),
+  )
+
+  const pair = (x, y, key) => [fmt(x?.[key]), fmt(y?.[key])]
+  const byFile = (rows) => Object.fromEntries(rows.map((row) => [row.file, row]))
+  const theirs = { ...byFile(b.born), ...byFile(b.structured) }
+  lines.push('')
+  lines.push('### Born-digital PDFs (truth: pdftotext plain output, a reference reading)')
+  lines.push('')
+  lines.push(
+    markdownTable(
+      ['file', 'pages', 'CER docloader', 'CER pdftotext', 'WER docloader', 'WER pdftotext', 'BoW F1 docloader', 'BoW F1 pdftotext'],
+      a.born.map((row) => [path.basename(row.file), pagesOf[row.file] ?? '', ...pair(row, theirs[row.file], 'cer'), ...pair(row, theirs[row.file], 'wer'), ...pair(row, theirs[row.file], 'bow_f1')]),
+      'lrrrrrrr',
+    ),
+  )
+  lines.push('')
+  lines.push('### Structured PDFs (truth: the source Markdown; recall columns: docloader / pdftotext, – = none in the truth)')
+  lines.push('')
+  const slash = (x, y, key) => (x?.[key] === null || x?.[key] === undefined ? '–' : `${fmt(x[key], 2)} / ${fmt(y?.[key], 2)}`)
+  lines.push(
+    markdownTable(
+      ['file', 'pages', 'CER docloader', 'CER pdftotext', 'WER docloader', 'WER pdftotext', 'BoW F1 docloader', 'BoW F1 pdftotext', 'headings', 'list items', 'tables'],
+      a.structured.map((row) => {
+        const other = theirs[row.file]
+        const count = (key) => (row[key] ? ` (${row[key]})` : '')
+        return [
+          path.basename(row.file),
+          pagesOf[row.file] ?? '',
+          ...pair(row, other, 'cer'),
+          ...pair(row, other, 'wer'),
+          ...pair(row, other, 'bow_f1'),
+          slash(row, other, 'heading_recall') + count('headings'),
+          slash(row, other, 'list_recall') + count('list_items'),
+          slash(row, other, 'table_recall') + count('tables'),
+        ]
+      }),
+      'lrrrrrrrrrr',
+    ),
+  )
+  lines.push('')
+  lines.push(`Outputs of this run: \`${path.relative(path.dirname(WORK_DIR), out).startsWith('..') ? out : `bench/${path.relative(path.dirname(WORK_DIR), out)}`}/{docloader,pdftotext}/\` (not committed). Per-file detail: \`python3 ${path.join(corpus.dir, 'score.py')} --manifest ${corpus.manifestPath} --outputs <dir>\`.`)
+  return { markdown: lines.join('\n'), missed }
+}
