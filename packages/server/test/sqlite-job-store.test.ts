@@ -127,7 +127,8 @@ describe('createSqliteJobStore', () => {
     const claimed = results.flatMap(r => r.claimed)
     expect(claimed).toHaveLength(threads * jobsPerThread + 1)
     expect(new Set(claimed).size).toBe(claimed.length)
-    expect(results.filter(r => r.claimed.length > 0).length).toBeGreaterThan(1)
+    // Which threads get jobs depends on scheduling (one busy thread can take them all under
+    // load); what must hold is that no job is claimed twice and none is missed.
     expect(results.filter(r => r.keyedCreated)).toHaveLength(1)
     expect(new Set(results.map(r => r.keyedId)).size).toBe(1)
 
