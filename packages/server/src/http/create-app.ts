@@ -197,10 +197,16 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const job = await findJob(c)
     return streamSSE(c, async (stream) => {
       let last = ''
+      let lastStage: number[] = []
       const send = async (current: JobRecord) => {
+        // The store poll below can answer with a record older than a live update already
+        // sent (progress writes are throttled and queued): never send the job backwards.
+        const stage = lifeStage(current)
+        if (compareStages(stage, lastStage) < 0) return
         const data = JSON.stringify(view(c, current))
         if (data === last) return
         last = data
+        lastStage = stage
         await stream.writeSSE({ event: FINAL_STATUSES.has(current.status) ? 'end' : 'job', data, id: `${current.status}:${current.pagesDone}` })
       }
       const queue: JobRecord[] = []
@@ -317,6 +323,24 @@ function parseFields(
     }
   }
   return { outputFormat, options, ...(webhookUrl ? { webhookUrl } : {}) }
+}
+
+/**
+ * Where a record stands in its job's life, in order: attempt number (claiming a job
+ * increments it), then processing < pending (a retry waiting) < final, then pages done and
+ * pages total. A later record never compares lower than an earlier one.
+ */
+function lifeStage(job: JobRecord): number[] {
+  const rank = FINAL_STATUSES.has(job.status) ? 2 : job.status === 'pending' ? 1 : 0
+  return [job.attempts, rank, job.pagesDone, job.pagesTotal]
+}
+
+function compareStages(a: number[], b: number[]): number {
+  for (let index = 0; index < Math.max(a.length, b.length); index++) {
+    const difference = (a[index] ?? -1) - (b[index] ?? -1)
+    if (difference !== 0) return difference
+  }
+  return 0
 }
 
 /** `job_` + 24 characters of base32: 120 random bits. */
