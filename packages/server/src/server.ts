@@ -78,7 +78,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const logger = options.logger ?? pino({ name: 'docloader' })
   const dataDir = resolve(options.dataDir ?? 'docloader-data')
   await mkdir(dataDir, { recursive: true })
-  const secret = options.secret ?? process.env.DOCLOADER_SECRET ?? (await loadOrCreateSecret(dataDir))
+  // An empty DOCLOADER_SECRET (an unfilled env template) counts as unset: anyone can compute an HMAC with an empty key.
+  const secret = options.secret ?? (process.env.DOCLOADER_SECRET || undefined) ?? (await loadOrCreateSecret(dataDir))
+  if (secret.length < 16) {
+    throw new TypeError(`Expected the server secret (\`secret\`, DOCLOADER_SECRET or ${join(dataDir, 'secret')}) to be at least 16 characters, got ${secret.length}; use a long random value.`)
+  }
   const keys = createApiKeys(options.keys?.length ? options.keys : await loadOrCreateGeneratedKey(dataDir, options.onGeneratedKey))
 
   const store = withStatusCache(createSqliteJobStore({ path: resolve(options.store ?? join(dataDir, 'jobs.sqlite')) }))
