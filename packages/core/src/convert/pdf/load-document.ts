@@ -14,11 +14,36 @@ let pdfjsPromise: Promise<Pdfjs> | undefined
  * Only the legacy build runs on Node 20.
  */
 export function loadPdfjs(): Promise<Pdfjs> {
-  pdfjsPromise ??= import('pdfjs-dist/legacy/build/pdf.mjs').catch((error: unknown) => {
+  pdfjsPromise ??= importPdfjs().catch((error: unknown) => {
     pdfjsPromise = undefined
     throw error
   })
   return pdfjsPromise
+}
+
+/**
+ * The legacy build bundles core-js, which on Node 20 replaces `Array.prototype.push` and
+ * `JSON.stringify`/`JSON.parse` process-wide with polyfills for edge cases (a push beyond
+ * 2^32 elements, `JSON.rawJSON`) that neither pdfjs nor we rely on; the polyfilled `push`
+ * is about ten times slower and `stringify` twenty times, in pdfjs and everywhere else. The
+ * worker half is loaded here too (pdfjs would import it on the first document, polyfilling
+ * again) and runs on this thread as pdfjs does in Node anyway; then the natives are put back.
+ */
+async function importPdfjs(): Promise<Pdfjs> {
+  const natives = { push: Array.prototype.push, stringify: JSON.stringify, parse: JSON.parse }
+  try {
+    const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs')
+    const workerModule = 'pdfjs-dist/legacy/build/pdf.worker.mjs'
+    const worker = (await import(workerModule)) as { WorkerMessageHandler?: unknown }
+    const global = globalThis as { pdfjsWorker?: { WorkerMessageHandler?: unknown } }
+    if (worker.WorkerMessageHandler && !global.pdfjsWorker?.WorkerMessageHandler) global.pdfjsWorker = { WorkerMessageHandler: worker.WorkerMessageHandler }
+    return pdfjs
+  } finally {
+    // eslint-disable-next-line no-extend-native -- putting the native back
+    Array.prototype.push = natives.push
+    JSON.stringify = natives.stringify
+    JSON.parse = natives.parse
+  }
 }
 
 let assetDir: string | undefined
