@@ -3,7 +3,7 @@ import type { Converter, ConvertedDocument } from '../../options.js'
 import { finishDocument, type PageLayout } from './finish-document.js'
 import { FontStyles } from './font-styles.js'
 import { SizeHistogram } from './headings.js'
-import { mayHaveUrlLinks } from './links.js'
+import { mayHaveUrlLinks, readLinks } from './links.js'
 import { loadPdfjs, openDocument, toPdfError, type PdfPage } from './load-document.js'
 import { readMetadata } from './metadata.js'
 import { analysePage, type DocumentState } from './page-layout.js'
@@ -30,13 +30,15 @@ export const convertPdf: Converter = async (bytes, context) => {
     }
     context.setPagesTotal(selected.length)
     const metadata = await readMetadata(document)
+    const guard = <T>(promise: Promise<T>): Promise<T> => untilAborted(promise, signal)
+    const links = mayHaveUrlLinks(bytes) ? await guard(readLinks(pdfjs, document, selected)).catch(rethrowAbort(signal)) : new Map<number, unknown[]>()
     const state: DocumentState = {
       pdfjs,
       fonts: new FontStyles(),
       sizes: new SizeHistogram(),
-      links: mayHaveUrlLinks(bytes),
+      links,
       graphics: { tried: 0, useful: 0 },
-      guard: (promise) => untilAborted(promise, signal),
+      guard,
     }
     const layouts: PageLayout[] = []
     let partial: ConvertedDocument['metadata']['partial']
@@ -73,6 +75,14 @@ export const convertPdf: Converter = async (bytes, context) => {
     return result
   } finally {
     await task.destroy().catch(() => {})
+  }
+}
+
+/** A catch handler: links are optional, so a failure to read them yields none, unless aborted. */
+function rethrowAbort(signal: AbortSignal): () => Map<number, unknown[]> {
+  return () => {
+    signal.throwIfAborted()
+    return new Map()
   }
 }
 

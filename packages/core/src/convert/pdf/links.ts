@@ -1,4 +1,5 @@
 import { constants, inflateSync } from 'node:zlib'
+import type { PdfDocument, Pdfjs } from './load-document.js'
 import type { Box, Run } from './types.js'
 
 export interface LinkArea extends Box {
@@ -6,10 +7,33 @@ export interface LinkArea extends Box {
 }
 
 interface Annotation {
+  pageIndex?: number
   subtype?: string
   url?: string
   unsafeUrl?: string
   rect?: number[]
+}
+
+/**
+ * Link annotations of the selected pages, by page number, read in one pass over the document.
+ * `page.getAnnotations()` would extract each page's text a second time (to find the text under
+ * each link, which the display layer wants); `getAnnotationsByType` does not.
+ */
+export async function readLinks(pdfjs: Pdfjs, document: PdfDocument, selected: number[]): Promise<Map<number, unknown[]>> {
+  const wanted = new Set(selected)
+  const skip = new Set<number>()
+  for (let n = 1; n <= document.numPages; n++) if (!wanted.has(n)) skip.add(n - 1)
+  const byPage = new Map<number, unknown[]>()
+  const annotations = (await document.getAnnotationsByType(new Set([pdfjs.AnnotationType.LINK]), skip)) ?? []
+  for (const raw of annotations) {
+    const annotation = raw as Annotation
+    if (typeof annotation.pageIndex !== 'number') continue
+    const number = annotation.pageIndex + 1
+    const list = byPage.get(number)
+    if (list) list.push(annotation)
+    else byPage.set(number, [annotation])
+  }
+  return byPage
 }
 
 /** Link annotations with a URL, as boxes in top-down page coordinates. */

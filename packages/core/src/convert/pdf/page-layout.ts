@@ -16,8 +16,8 @@ export interface DocumentState {
   pdfjs: Pdfjs
   fonts: FontStyles
   sizes: SizeHistogram
-  /** Whether to read link annotations (see `mayHaveUrlLinks`). */
-  links: boolean
+  /** Link annotations by page number (empty when the document has no URL links). */
+  links: Map<number, unknown[]>
   /**
    * Pages whose drawings were read, and how many of them held a ruled table or drawn bullets.
    * A document that draws neither on its first pages is not asked again (drawings are costly).
@@ -47,8 +47,8 @@ export async function analysePage(page: PdfPage, number: number, state: Document
   if (runs.length === 0) return { number, width: viewport.width, height: viewport.height, blocks: [] }
   const worthAsking = state.graphics.useful > 0 || state.graphics.tried < 3
   if (!graphics && worthAsking && mayNeedGraphics(buildRows(runs))) graphics = await fetchGraphics()
-  const annotations = state.links ? await state.guard(page.getAnnotations({ intent: 'display' })).catch(() => []) : []
-  runs = applyLinks(runs, linkAreas(annotations, transform))
+  const annotations = state.links.get(number)
+  if (annotations) runs = applyLinks(runs, linkAreas(annotations, transform))
 
   const tables: FoundTable[] = []
   if (graphics) {
