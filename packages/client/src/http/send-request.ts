@@ -133,16 +133,22 @@ async function attemptOnce(transport: Transport, spec: RequestSpec, url: URL, wh
   }
   const headers = response.headers
   const requestId = single(headers['x-request-id'])
+  let streaming = false
   const ok = (response.statusCode >= 200 && response.statusCode < 300) || spec.accept?.includes(response.statusCode)
   try {
     if (!ok) {
       const text = await readLimited(response.body, ERROR_BODY_LIMIT)
       const error = errorFromAnswer(response.statusCode, text, requestId, single(headers['retry-after']), where)
-      return { kind: 'error', error, retryable: transport.retry.statusCodes.has(response.statusCode) }
+      // A one-shot stream already sent cannot be sent again: the answer is final.
+      const spent = Boolean(body && !body.replayable && body.consumed)
+      return { kind: 'error', error, retryable: !spent && transport.retry.statusCodes.has(response.statusCode) }
     }
     if (spec.read === 'stream') {
       // The caller reads the body; the answer timer only covered the headers.
+      // The caller's signal still aborts the body while it is read.
       clearTimeout(timer)
+      streaming = true
+      response.body.once('close', () => spec.signal?.removeEventListener('abort', onAbort))
       return { kind: 'answer', answer: { status: response.statusCode, headers, requestId, attempts: attempt, body: response.body } }
     }
     const text = await response.body.text()
@@ -167,8 +173,7 @@ async function attemptOnce(transport: Transport, spec: RequestSpec, url: URL, wh
     response.body.destroy()
     return failure(error)
   } finally {
-    if (spec.read !== 'stream' || !ok) cleanup()
-    else spec.signal?.removeEventListener('abort', onAbort)
+    if (!streaming) cleanup()
   }
 
   function failure(error: unknown): Outcome {
