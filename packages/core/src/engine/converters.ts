@@ -7,7 +7,6 @@ const loaders: Partial<Record<SourceFormat, () => Promise<Converter>>> = {
   text: async () => (await import('../convert/text/convert-text.js')).convertText,
   markdown: async () => (await import('../convert/text/convert-markdown.js')).convertMarkdown,
   csv: async () => (await import('../convert/text/convert-csv.js')).convertCsv,
-  pptx: async () => (await import('../convert/office/pptx-convert.js')).convertPptx,
 }
 
 export const SUPPORTED_FORMATS: ReadonlySet<SourceFormat> = new Set(Object.keys(loaders) as SourceFormat[])
