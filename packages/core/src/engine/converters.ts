@@ -7,6 +7,8 @@ const loaders: Partial<Record<SourceFormat, () => Promise<Converter>>> = {
   text: async () => (await import('../convert/text/convert-text.js')).convertText,
   markdown: async () => (await import('../convert/text/convert-markdown.js')).convertMarkdown,
   csv: async () => (await import('../convert/text/convert-csv.js')).convertCsv,
+  html: async () => (await import('../convert/html/convert-html.js')).convertHtml,
+  pptx: async () => (await import('../convert/office/pptx-convert.js')).convertPptx,
 }
 
 export const SUPPORTED_FORMATS: ReadonlySet<SourceFormat> = new Set(Object.keys(loaders) as SourceFormat[])
