@@ -8,16 +8,16 @@ afterEach(closeTestServers)
 
 describe('retention', () => {
   it('deletes a job, its upload and its result once expires_at has passed', async () => {
-    const server = await startTestServer({ retentionMs: 1500, retentionSweepMs: 100 })
+    const server = await startTestServer({ retentionMs: 4000, retentionSweepMs: 100 })
     const created = await submitJob(server, markdownDocument('Short lived'), { filename: 'short.md' })
     const job = await waitForJob(server, created.id)
     expect(job.status).toBe('completed')
-    expect(Date.parse(job.expires_at) - Date.parse(job.created_at)).toBe(1500)
+    expect(Date.parse(job.expires_at) - Date.parse(job.created_at)).toBe(4000)
     const jobDir = join(server.dataDir, 'files', 'acme', created.id)
     await access(jobDir)
 
     let status = 200
-    for (let i = 0; i < 50 && status === 200; i++) {
+    for (let i = 0; i < 150 && status === 200; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100))
       status = (await call(server, `/api/v1/jobs/${created.id}`)).status
     }
