@@ -9,6 +9,7 @@ const loaders: Partial<Record<SourceFormat, () => Promise<Converter>>> = {
   csv: async () => (await import('../convert/text/convert-csv.js')).convertCsv,
   html: async () => (await import('../convert/html/convert-html.js')).convertHtml,
   pptx: async () => (await import('../convert/office/pptx-convert.js')).convertPptx,
+  xlsx: async () => (await import('../convert/office/xlsx-convert.js')).convertXlsx,
 }
 
 export const SUPPORTED_FORMATS: ReadonlySet<SourceFormat> = new Set(Object.keys(loaders) as SourceFormat[])
