@@ -32,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-cache', 'do not read or write the result cache')
     .option('--json', 'print one JSON summary on stdout (no spinner), for scripts and CI')
     .option('--fail-fast', 'stop at the first failure')
+    .option('--server <url>', 'convert on a docloader server instead of locally (env DOCLOADER_SERVER)')
+    .option('--api-key <key>', 'API key for --server (env DOCLOADER_API_KEY)')
     .action(async (inputs: string[], options) => {
       const { runConvert } = await import('./convert/run-convert.js')
       exitCode = await runConvert(inputs, options)
@@ -58,6 +60,44 @@ export async function main(argv: string[]): Promise<number> {
       const { runServe } = await import('./serve/run-serve.js')
       exitCode = await runServe(options)
     })
+
+  const jobs = program
+    .command('jobs')
+    .description('Look at and manage jobs on a docloader server, for scripts (JSON on stdout).')
+  const remote = (command: Command) =>
+    command
+      .option('--server <url>', 'the docloader server (env DOCLOADER_SERVER)')
+      .option('--api-key <key>', 'API key (env DOCLOADER_API_KEY)')
+  const runJobsAction = (action: 'get' | 'list' | 'wait' | 'result' | 'cancel') => async (...args: unknown[]) => {
+    const { runJobs } = await import('./jobs/run-jobs.js')
+    const id = typeof args[0] === 'string' ? args[0] : undefined
+    const options = (id === undefined ? args[0] : args[1]) as Parameters<typeof runJobs>[2]
+    exitCode = await runJobs(action, id, options)
+  }
+  remote(jobs.command('get').description('Print a job as JSON.').argument('<id>', 'job id')).action(runJobsAction('get'))
+  remote(
+    jobs
+      .command('list')
+      .description("Print the organisation's jobs as a JSON array, newest first.")
+      .option('--status <status>', 'only jobs with this status: pending, processing, completed, failed, cancelled')
+      .option('--limit <n>', 'most jobs listed (default 20)', positiveInteger('--limit')),
+  ).action(runJobsAction('list'))
+  remote(
+    jobs
+      .command('wait')
+      .description('Wait until a job ends and print it as JSON; exit code 1 unless it completed.')
+      .argument('<id>', 'job id')
+      .option('--timeout <seconds>', 'give up after this long (exit code 1, code TIMEOUT)', positiveNumber('--timeout'))
+      .option('--events', 'follow the server-sent event stream instead of polling'),
+  ).action(runJobsAction('wait'))
+  remote(
+    jobs
+      .command('result')
+      .description("Print a completed job's result (or write it to a file).")
+      .argument('<id>', 'job id')
+      .option('-o, --out <file>', 'write the result to this file'),
+  ).action(runJobsAction('result'))
+  remote(jobs.command('cancel').description('Cancel a pending or processing job; prints it as JSON.').argument('<id>', 'job id')).action(runJobsAction('cancel'))
 
   try {
     await program.parseAsync(argv)

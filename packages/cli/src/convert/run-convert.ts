@@ -1,10 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import type { ConvertOptions, OutputFormat } from '@docloader/core'
-import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit-codes.js'
+import { UsageError } from '../exit-codes.js'
 import { collectInputs } from './collect-inputs.js'
-import { createReporter, type FileOutcome, formatMs } from './reporter.js'
+import { displayPath, finishConvert } from './finish-convert.js'
+import { createReporter, type FileOutcome } from './reporter.js'
 
 export interface ConvertCommandOptions {
   out?: string
@@ -20,12 +21,21 @@ export interface ConvertCommandOptions {
   cache?: string | boolean
   json?: boolean
   failFast?: boolean
+  /** Base URL of a docloader server: convert there instead of locally (env DOCLOADER_SERVER). */
+  server?: string
+  /** API key for `server` (env DOCLOADER_API_KEY). */
+  apiKey?: string
 }
 
 const EXTENSIONS: Record<OutputFormat, string> = { markdown: 'md', text: 'txt', json: 'json' }
 
 /** `docloader convert`: resolves to the exit code. */
 export async function runConvert(inputs: string[], options: ConvertCommandOptions): Promise<number> {
+  const server = options.server ?? (process.env.DOCLOADER_SERVER || undefined)
+  if (server) {
+    const { runRemoteConvert } = await import('./run-remote-convert.js')
+    return runRemoteConvert(inputs, { ...options, server })
+  }
   const started = performance.now()
   const core = await import('@docloader/core')
   const format = core.normaliseFormat(options.format)
@@ -125,44 +135,9 @@ export async function runConvert(inputs: string[], options: ConvertCommandOption
     await engine.close()
   }
 
-  const failed = outcomes.filter((outcome) => !outcome.ok || outcome.partial)
-  const converted = outcomes.filter((outcome) => outcome.ok && !outcome.partial)
-  const pages = outcomes.reduce((sum, outcome) => sum + outcome.pages, 0)
-  const ms = performance.now() - started
-  if (options.json) {
-    const summary = {
-      ok: failed.length === 0,
-      converted: converted.length,
-      failed: failed.length,
-      skipped: collected.skipped,
-      pages,
-      ms: Math.round(ms),
-      ...(outDir ? { out: outDir } : {}),
-      files: outcomes,
-    }
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
-  } else {
-    const lines = [
-      `${converted.length} converted, ${failed.length} failed${collected.skipped.length ? `, ${collected.skipped.length} skipped (unsupported type)` : ''}; ${pages} page${pages === 1 ? '' : 's'} in ${formatMs(ms)}${outDir && converted.length ? ` → ${displayPath(outDir)}` : ''}`,
-    ]
-    if (failed.length) {
-      lines.push('Failed:')
-      for (const outcome of failed) {
-        const error = outcome.error ?? { code: outcome.partial?.code ?? 'PARTIAL', message: `partial result: ${outcome.partial?.reason}` }
-        lines.push(`  ${outcome.input}  ${error.code}  ${error.message}`)
-      }
-    }
-    process.stderr.write(`${lines.join('\n')}\n`)
-  }
-  return failed.length ? EXIT_FAILED : EXIT_OK
+  return finishConvert({ outcomes, skipped: collected.skipped, outDir, started, json: options.json })
 }
 
 function defaultCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'docloader')
-}
-
-/** A path relative to the working folder when inside it, else absolute. */
-function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path)
-  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel
 }
