@@ -10,6 +10,8 @@ const loaders: Partial<Record<SourceFormat, () => Promise<Converter>>> = {
   html: async () => (await import('../convert/html/convert-html.js')).convertHtml,
   pptx: async () => (await import('../convert/office/pptx-convert.js')).convertPptx,
   xlsx: async () => (await import('../convert/office/xlsx-convert.js')).convertXlsx,
+  ods: async () => (await import('../convert/office/ods-convert.js')).convertOds,
+  odp: async () => (await import('../convert/office/odp-convert.js')).convertOdp,
 }
 
 export const SUPPORTED_FORMATS: ReadonlySet<SourceFormat> = new Set(Object.keys(loaders) as SourceFormat[])
