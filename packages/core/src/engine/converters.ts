@@ -7,6 +7,7 @@ const loaders: Partial<Record<SourceFormat, () => Promise<Converter>>> = {
   text: async () => (await import('../convert/text/convert-text.js')).convertText,
   markdown: async () => (await import('../convert/text/convert-markdown.js')).convertMarkdown,
   csv: async () => (await import('../convert/text/convert-csv.js')).convertCsv,
+  docx: async () => (await import('../convert/docx/convert-docx.js')).convertDocx,
   html: async () => (await import('../convert/html/convert-html.js')).convertHtml,
   pptx: async () => (await import('../convert/office/pptx-convert.js')).convertPptx,
   xlsx: async () => (await import('../convert/office/xlsx-convert.js')).convertXlsx,
