@@ -7,12 +7,13 @@ const loaders: Partial<Record<SourceFormat, () => Promise<Converter>>> = {
   text: async () => (await import('../convert/text/convert-text.js')).convertText,
   markdown: async () => (await import('../convert/text/convert-markdown.js')).convertMarkdown,
   csv: async () => (await import('../convert/text/convert-csv.js')).convertCsv,
-  docx: async () => (await import('../convert/docx/convert-docx.js')).convertDocx,
   html: async () => (await import('../convert/html/convert-html.js')).convertHtml,
+  docx: async () => (await import('../convert/docx/convert-docx.js')).convertDocx,
   pptx: async () => (await import('../convert/office/pptx-convert.js')).convertPptx,
   xlsx: async () => (await import('../convert/office/xlsx-convert.js')).convertXlsx,
   ods: async () => (await import('../convert/office/ods-convert.js')).convertOds,
   odp: async () => (await import('../convert/office/odp-convert.js')).convertOdp,
+  'legacy-office': async () => (await import('../convert/office/legacy-convert.js')).convertLegacy,
 }
 
 export const SUPPORTED_FORMATS: ReadonlySet<SourceFormat> = new Set(Object.keys(loaders) as SourceFormat[])
