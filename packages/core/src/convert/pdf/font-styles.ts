@@ -35,9 +35,26 @@ export function styleFromFontName(name: string): TextStyle {
 export class FontStyles {
   private readonly known = new Map<string, TextStyle>()
 
-  /** Whether this page uses a font whose name is not known yet. */
-  hasUnknown(styles: TextStyles): boolean {
-    for (const name in styles) if (!this.known.has(name)) return true
+  /**
+   * Whether this page sets text worth styling in a font whose name is not known yet: a word
+   * of three letters or more, 16 characters in all, or any text in a font pdfjs guesses is
+   * monospace. Fonts used only for a few symbols (math,
+   * bullets, a dingbat) are not worth an operator list; they are learnt on a later page that
+   * uses them for words, or keep the style their family suggests.
+   */
+  needsNames(items: readonly unknown[], styles: TextStyles): boolean {
+    let chars: Map<string, number> | undefined
+    for (const raw of items) {
+      const item = raw as { str?: string; fontName?: string }
+      const name = item.fontName
+      if (!name || this.known.has(name) || !item.str) continue
+      // pdfjs's monospace guess: maybe a code font, where even one character matters
+      if (/\p{L}{3}/u.test(item.str) || styles[name]?.fontFamily === 'monospace') return true
+      chars ??= new Map()
+      const n = (chars.get(name) ?? 0) + item.str.trim().length
+      if (n >= 16) return true
+      chars.set(name, n)
+    }
     return false
   }
 
@@ -66,8 +83,11 @@ export class FontStyles {
   styleOf(loadedName: string, styles: TextStyles): TextStyle {
     const known = this.known.get(loadedName)
     if (known) return known
+    // A font not learnt (used for a few symbols only): its generic family says little, and
+    // pdfjs's "monospace" guess is often wrong for subset fonts, so it is plain text.
     const family = styles[loadedName]?.fontFamily ?? ''
-    return { bold: BOLD.test(family), italic: ITALIC.test(family), mono: family === 'monospace' || MONO.test(family) }
+    if (family === 'monospace' || family === 'serif' || family === 'sans-serif') return { bold: false, italic: false, mono: false }
+    return { bold: BOLD.test(family), italic: ITALIC.test(family), mono: MONO.test(family) }
   }
 }
 

@@ -42,7 +42,7 @@ export async function analysePage(page: PdfPage, number: number, state: Document
     return readGraphics(state.pdfjs, operatorList, transform)
   }
   // Font names reach us only through an operator list: get one for pages with new fonts.
-  if (state.fonts.hasUnknown(styles)) graphics = await fetchGraphics()
+  if (state.fonts.needsNames(content.items, styles)) graphics = await fetchGraphics()
   let runs = itemsToRuns(content.items, styles, state.fonts, transform)
   if (runs.length === 0) return { number, width: viewport.width, height: viewport.height, blocks: [] }
   const worthAsking = state.graphics.useful > 0 || state.graphics.tried < 3
@@ -69,7 +69,8 @@ export async function analysePage(page: PdfPage, number: number, state: Document
   const blocks: ProtoBlock[] = []
   for (const row of bands.top) blocks.push(bandBlock(row, 'top'))
   const bullets = { drawn: 0 }
-  for (const leaf of xyCut(placed)) blocks.push(...layoutLeaf(leaf, graphics?.marks ?? [], bullets))
+  const marks = graphics ? [...graphics.marks].sort((p, q) => p.top + p.bottom - (q.top + q.bottom)) : []
+  for (const leaf of xyCut(placed)) blocks.push(...layoutLeaf(leaf, marks, bullets))
   if (graphics) {
     state.graphics.tried++
     if (tables.length > 0 || bullets.drawn > 0) state.graphics.useful++
@@ -184,9 +185,24 @@ function rowOf(group: Fragment[]): Row {
 
 function toLine(row: Row, marks: Mark[], bullets: { drawn: number }): Line {
   const line = joinLine([makeFragment(row.runs, row)])
-  const mark = marks.find(
-    (m) => m.x1 <= line.x0 + 0.5 && line.x0 - m.x1 < 2.5 * line.size && (m.top + m.bottom) / 2 >= line.top && (m.top + m.bottom) / 2 <= line.bottom,
-  )
+  // marks are sorted by their middle: look only at those level with the line
+  let lo = 0
+  let hi = marks.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    const m = marks[mid]!
+    if ((m.top + m.bottom) / 2 < line.top) lo = mid + 1
+    else hi = mid
+  }
+  let mark: Mark | undefined
+  for (let i = lo; i < marks.length; i++) {
+    const m = marks[i]!
+    if ((m.top + m.bottom) / 2 > line.bottom) break
+    if (m.x1 <= line.x0 + 0.5 && line.x0 - m.x1 < 2.5 * line.size) {
+      mark = m
+      break
+    }
+  }
   if (mark) {
     line.drawnBullet = true
     line.drawnBulletX = mark.x0

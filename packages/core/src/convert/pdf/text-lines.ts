@@ -92,7 +92,16 @@ export function buildRows(runs: Run[]): Row[] {
 function dropDuplicates(runs: Run[]): Run[] {
   const kept: Run[] = []
   for (const run of runs) {
-    const twin = kept.find((k) => k.text === run.text && Math.abs(k.x0 - run.x0) < 0.3 * run.size && Math.abs(k.baseline - run.baseline) < 0.3 * run.size)
+    // runs are sorted by x0: a twin is among the last kept runs that start near this one
+    let twin = false
+    for (let j = kept.length - 1; j >= 0; j--) {
+      const k = kept[j]!
+      if (run.x0 - k.x0 >= 0.3 * run.size) break
+      if (k.text === run.text && Math.abs(k.baseline - run.baseline) < 0.3 * run.size) {
+        twin = true
+        break
+      }
+    }
     if (!twin) kept.push(run)
   }
   return kept
@@ -140,7 +149,7 @@ export function joinLine(fragments: Fragment[]): Line {
     let text = run.text
     if (previous) {
       const gap = run.x0 - previous.x1
-      const spaced = /\s$/.test(previous.text) || /^\s/.test(text)
+      const spaced = isSpace(previous.text.charCodeAt(previous.text.length - 1)) || isSpace(text.charCodeAt(0))
       if (!spaced && gap > SPACE_GAP * Math.min(run.size, previous.size)) text = ' ' + text
     }
     spans.push({ ...run, text })
@@ -168,4 +177,9 @@ export function joinLine(fragments: Fragment[]): Line {
   }
   const base = makeFragment(runs, { baseline: fragments[0]?.baseline ?? 0, size })
   return { ...base, size, spans, text: spans.map((s) => s.text).join('') }
+}
+
+/** Whether a UTF-16 code unit is white space (the common cases, as `\s` matches them). */
+function isSpace(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13) || code === 160 || code === 0x3000 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0xfeff || code === 0x1680
 }
