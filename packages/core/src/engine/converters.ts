@@ -7,6 +7,8 @@ const loaders: Partial<Record<SourceFormat, () => Promise<Converter>>> = {
   text: async () => (await import('../convert/text/convert-text.js')).convertText,
   markdown: async () => (await import('../convert/text/convert-markdown.js')).convertMarkdown,
   csv: async () => (await import('../convert/text/convert-csv.js')).convertCsv,
+  odt: async () => (await import('../convert/odt/convert-odt.js')).convertOdt,
+  epub: async () => (await import('../convert/epub/convert-epub.js')).convertEpub,
   html: async () => (await import('../convert/html/convert-html.js')).convertHtml,
   docx: async () => (await import('../convert/docx/convert-docx.js')).convertDocx,
   pptx: async () => (await import('../convert/office/pptx-convert.js')).convertPptx,
