@@ -8,6 +8,8 @@ export interface PageLayout {
   width: number
   height: number
   blocks: ProtoBlock[]
+  /** The page has no text but draws an image: a scan without a text layer. */
+  scanned?: boolean
 }
 
 /**

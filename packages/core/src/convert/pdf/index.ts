@@ -66,6 +66,21 @@ export const convertPdf: Converter = async (bytes, context) => {
       }
       context.pageDone()
     }
+    const scanned = layouts.filter((l) => l.scanned).map((l) => l.number)
+    if (scanned.length > 0 && scanned.length === layouts.length && !partial) {
+      const n = layouts.length
+      const which = context.pageSelection.all ? 'its' : 'the selected'
+      throw new DocloaderError(
+        'UNSUPPORTED_TYPE',
+        `This PDF is scanned: ${n === 1 ? `${which} page has` : `none of ${which} ${n} pages has`} ${n === 1 ? 'no text layer' : 'a text layer'}. OCR is not available in this version.`,
+        { details: { scannedPages: scanned } },
+      )
+    }
+    if (scanned.length > 0) {
+      const reason = `${scanned.length === 1 ? 'page' : 'pages'} ${scanned.join(', ')} ${scanned.length === 1 ? 'has' : 'have'} no text layer (scanned); OCR is not available in this version`
+      context.warn(reason)
+      partial ??= { reason, code: 'OCR_FAILED' }
+    }
     const pages = finishDocument(layouts, state.sizes)
     const result: ConvertedDocument = {
       pages,

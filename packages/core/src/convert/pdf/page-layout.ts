@@ -44,7 +44,11 @@ export async function analysePage(page: PdfPage, number: number, state: Document
   // Font names reach us only through an operator list: get one for pages with new fonts.
   if (state.fonts.needsNames(content.items, styles)) graphics = await fetchGraphics()
   let runs = itemsToRuns(content.items, styles, state.fonts, transform)
-  if (runs.length === 0) return { number, width: viewport.width, height: viewport.height, blocks: [] }
+  if (runs.length === 0) {
+    const layout: PageLayout = { number, width: viewport.width, height: viewport.height, blocks: [] }
+    if (await drawsImage(page, state)) layout.scanned = true
+    return layout
+  }
   const worthAsking = state.graphics.useful > 0 || state.graphics.tried < 3
   if (!graphics && worthAsking && mayNeedGraphics(buildRows(runs))) graphics = await fetchGraphics()
   const annotations = state.links.get(number)
@@ -79,6 +83,17 @@ export async function analysePage(page: PdfPage, number: number, state: Document
 
   for (const row of bands.body) for (const run of row.runs) state.sizes.add(run.size, run.text.length)
   return { number, width: viewport.width, height: viewport.height, blocks }
+}
+
+/** Whether a page draws an image (asked only of pages without text, to tell scans from blank pages). */
+async function drawsImage(page: PdfPage, state: DocumentState): Promise<boolean> {
+  const OPS = state.pdfjs.OPS
+  const images = new Set<number>([
+    OPS.paintImageXObject, OPS.paintInlineImageXObject, OPS.paintImageMaskXObject, OPS.paintImageXObjectRepeat,
+    OPS.paintInlineImageXObjectGroup, OPS.paintImageMaskXObjectGroup, OPS.paintImageMaskXObjectRepeat,
+  ])
+  const operatorList = await state.guard(page.getOperatorList({ annotationMode: state.pdfjs.AnnotationMode.DISABLE }))
+  return operatorList.fnArray.some((fn) => images.has(fn))
 }
 
 function box(f: Fragment): { x0: number; x1: number; top: number; bottom: number } {
