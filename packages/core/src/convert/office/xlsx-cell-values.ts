@@ -138,11 +138,15 @@ export function generalNumber(value: number): string {
 }
 
 function groupThousands(text: string): string {
-  const [whole = '', fraction] = text.split('.')
-  const sign = whole.startsWith('-') ? '-' : ''
-  const digits = sign ? whole.slice(1) : whole
-  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
-  return `${sign}${grouped}${fraction !== undefined ? `.${fraction}` : ''}`
+  const dot = text.indexOf('.')
+  const end = dot === -1 ? text.length : dot
+  const start = text.charCodeAt(0) === 45 ? 1 : 0
+  if (end - start <= 3) return text
+  let out = text.slice(0, start)
+  const first = (end - start) % 3 || 3
+  out += text.slice(start, start + first)
+  for (let i = start + first; i < end; i += 3) out += `,${text.slice(i, i + 3)}`
+  return out + text.slice(end)
 }
 
 const DAY_MS = 86_400_000
@@ -167,9 +171,8 @@ export function serialToIso(serial: number, format: Extract<NumberFormat, { kind
     days++
     seconds -= 86_400
   }
-  const date = new Date(epoch + days * DAY_MS)
-  if (Number.isNaN(date.getTime())) return generalNumber(serial)
-  const day = date.toISOString().slice(0, 10)
+  const day = isoDay(epoch, days)
+  if (day === undefined) return generalNumber(serial)
   const time = `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}${format.seconds || seconds % 60 ? `:${pad(seconds % 60)}` : ''}`
   if (!format.date) return time
   if (!format.time && !seconds) return day
@@ -183,6 +186,22 @@ export function isoDateText(value: string): string {
   const [, day, time] = match
   if (!time || /^00:00(:00)?$/.test(time)) return day!
   return `${day} ${time.length === 5 ? `${time}:00` : time}`
+}
+
+/** Days repeat a lot in a sheet: remember the last few thousand ISO dates. */
+const dayCache = new Map<number, string>()
+
+function isoDay(epoch: number, days: number): string | undefined {
+  const time = epoch + days * DAY_MS
+  let day = dayCache.get(time)
+  if (day === undefined) {
+    const date = new Date(time)
+    if (Number.isNaN(date.getTime())) return undefined
+    day = date.toISOString().slice(0, 10)
+    if (dayCache.size > 4096) dayCache.clear()
+    dayCache.set(time, day)
+  }
+  return day
 }
 
 function pad(value: number): string {
