@@ -64,6 +64,14 @@ describe('renderMarkdown', () => {
     expect(md).toBe('See [the docs](https://example.org/a%20b) **now**\n\nrun `x()`\n')
   })
 
+  it('escapes backticks only where they would pair into a code span', () => {
+    const md = renderMarkdown(documentOf([
+      { type: 'paragraph', text: "IP encapsulated in IP (officially ``IP'')" },
+      { type: 'paragraph', text: 'a `b` c' },
+    ]))
+    expect(md).toBe("IP encapsulated in IP (officially ``IP'')\n\na \\`b\\` c\n")
+  })
+
   it('escapes text that Markdown would read as structure', () => {
     const md = renderMarkdown(documentOf([
       { type: 'paragraph', text: '# not a heading' },

@@ -116,8 +116,21 @@ function escapeInline(text: string): string {
     // A lone `*` between spaces (a multiplication sign) is not emphasis either.
     if (char === '*' && /\s/.test(whole[offset - 1] ?? ' ') && /\s/.test(whole[offset + 1] ?? ' ')) return char
     if (char === '<' && !/[A-Za-z/!?]/.test(whole[offset + 1] ?? '')) return char
+    // A backtick run opens a code span only if a run of the same length closes it.
+    if (char === '`' && !hasMatchingBacktickRun(whole, offset)) return char
     return `\\${match}`
   })
+}
+
+function hasMatchingBacktickRun(text: string, offset: number): boolean {
+  let start = offset
+  while (text[start - 1] === '`') start--
+  let end = offset
+  while (text[end] === '`') end++
+  const length = end - start
+  let runs = 0
+  for (const match of text.matchAll(/`+/g)) if (match[0].length === length) runs++
+  return runs > 1
 }
 
 /** Escapes a paragraph line start that Markdown would read as a heading, list, quote or rule. */
