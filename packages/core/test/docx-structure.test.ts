@@ -55,12 +55,12 @@ describe('DOCX to Markdown', () => {
     expect((await engine.convert(docx)).content).toBe('- one\n  1. one.a\n  2. one.b\n- two\n')
   })
 
-  it('expands merged table cells into empty cells', async () => {
+  it('expands merged cells: vertical merges repeat their text, horizontal ones leave empty cells', async () => {
     const cell = (text: string, props = '') => `<w:tc>${props ? `<w:tcPr>${props}</w:tcPr>` : ''}${para(text ? run(text) : '')}</w:tc>`
     const docx = makeDocx({
       body: `<w:tbl><w:tr>${cell('Name')}${cell('Span', '<w:gridSpan w:val="2"/>')}</w:tr><w:tr>${cell('a', '<w:vMerge w:val="restart"/>')}${cell('b')}${cell('c')}</w:tr><w:tr>${cell('', '<w:vMerge/>')}${cell('d')}${cell('e')}</w:tr></w:tbl>`,
     })
-    expect(await blocksOf(docx)).toEqual([{ type: 'table', header: true, rows: [['Name', 'Span', ''], ['a', 'b', 'c'], ['', 'd', 'e']] }])
+    expect(await blocksOf(docx)).toEqual([{ type: 'table', header: true, rows: [['Name', 'Span', ''], ['a', 'b', 'c'], ['a', 'd', 'e']] }])
   })
 
   it('keeps footnotes as a numbered list under a Footnotes heading, references as [n]', async () => {
@@ -85,6 +85,19 @@ describe('DOCX to Markdown', () => {
       { type: 'image', alt: 'A red square' },
       { type: 'paragraph', text: 'After' },
     ])
+  })
+
+  it('keeps equations (Office Math, which mammoth drops) as LaTeX-like text', async () => {
+    const m = (inner: string) => `<m:oMath xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math">${inner}</m:oMath>`
+    const r = (text: string) => `<m:r><m:t>${text}</m:t></m:r>`
+    const fraction = `<m:f><m:num>${r('a')}</m:num><m:den>${r('b')}</m:den></m:f>`
+    const docx = makeDocx({
+      body:
+        para(run('Area ') + m(`${r('A=π')}<m:sSup><m:e>${r('r')}</m:e><m:sup>${r('2')}</m:sup></m:sSup>`) + run(' holds.')) +
+        para(`<m:oMathPara xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math">${m(`<m:sSup><m:e>${fraction}</m:e><m:sup>${r('2')}</m:sup></m:sSup>${r('+')}<m:rad><m:radPr><m:degHide m:val="1"/></m:radPr><m:deg/><m:e>${r('x')}</m:e></m:rad>`)}</m:oMathPara>`),
+    })
+    const blocks = await blocksOf(docx)
+    expect(blocks.map((b) => (b as { text: string }).text)).toEqual(['Area $A=πr^{2}$ holds.', '$${\\frac{a}{b}}^{2}+\\sqrt{x}$$'])
   })
 
   it('puts the core properties into metadata', async () => {

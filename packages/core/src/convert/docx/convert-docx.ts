@@ -2,8 +2,9 @@ import type { Converter } from '../../options.js'
 import { DocloaderError, isDocloaderError } from '../../errors.js'
 import { htmlToBlocks } from '../html/html-to-blocks.js'
 import { openPackage, readPackageMetadata } from '../office/ooxml-parts.js'
-import { openZip } from '../zip/read-zip.js'
-import { checkPartsSafe } from './check-parts.js'
+import { type ZipArchive, openZip } from '../zip/read-zip.js'
+import { declaresDtd } from './declares-dtd.js'
+import { rewriteMath } from './omml-to-text.js'
 import { rewriteNotes } from './rewrite-notes.js'
 
 /**
@@ -30,25 +31,27 @@ const STYLE_MAP = [
 ]
 
 /**
- * DOCX: checked with the safe ZIP reader first (every XML part inflated once under the
- * archive limits, no DTDs), because mammoth's own unzip has no limits; then mammoth turns
- * the document into HTML (headings, lists, tables with merged cells, links, notes) and
- * the HTML module turns that into blocks. Images become image blocks with their alt text;
- * their bytes are never read. Core properties go into metadata.
+ * DOCX: mammoth turns the document into HTML (headings, lists, tables with merged cells,
+ * links, notes) and the HTML module turns that into blocks. Mammoth reads the package
+ * through docloader's safe ZIP reader, not its own unzip (which has no limits): each part
+ * is inflated on demand under the archive limits (a zip bomb fails with LIMIT_EXCEEDED),
+ * XML parts that declare a DTD are refused (no entity is ever resolved), and equations
+ * (Office Math, which mammoth drops) are rewritten into LaTeX-like text first. Images
+ * become image blocks with their alt text; their bytes are never read. Core properties
+ * go into metadata.
  */
 export const convertDocx: Converter = async (bytes, context) => {
   const archive = openZip(bytes, {}, context.signal)
-  if (!archive.has('word/document.xml')) {
+  if (!archive.has('word/document.xml') && !archive.has('word/document2.xml')) {
     throw new DocloaderError('CORRUPT_FILE', 'The file is a ZIP archive but not a Word document: it has no word/document.xml part.')
   }
-  await checkPartsSafe(archive)
-  context.signal.throwIfAborted()
 
   const mammoth = (await import('mammoth')).default
   let html: string
   try {
     const result = await mammoth.convertToHtml(
-      { buffer: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) },
+      // mammoth 1.13 accepts a ready zip-file object (`exists`, `read`) as `file` (lib/unzip.js).
+      { file: mammothZipFile(archive) } as unknown as { buffer: Buffer },
       {
         styleMap: STYLE_MAP,
         includeEmbeddedStyleMap: false,
@@ -66,12 +69,41 @@ export const convertDocx: Converter = async (bytes, context) => {
 
   const { blocks } = htmlToBlocks(rewriteNotes(html), { findMain: false })
   const metadata = await readPackageMetadata(openPackage(bytes, context.signal), context.signal).catch((error: unknown) => {
+    if (isDocloaderError(error) && error.code !== 'CORRUPT_FILE') throw error
     context.warn(`Document properties could not be read: ${firstLine(error)}`)
     return {}
   })
   context.setPagesTotal(1)
   context.pageDone()
   return { pages: [{ number: 1, blocks }], metadata: { ...metadata, pageCount: 1, pagesConverted: 1 } }
+}
+
+/** The zip-file interface mammoth reads packages through, backed by the safe ZIP reader. */
+function mammothZipFile(archive: ZipArchive) {
+  return {
+    exists: (name: string) => archive.has(name),
+    async read(name: string, encoding?: string): Promise<Uint8Array | string> {
+      let data = await archive.read(name)
+      if (/\.(xml|rels)$/i.test(name)) {
+        if (declaresDtd(data)) {
+          throw new DocloaderError('CORRUPT_FILE', `The document's part ${name} declares a DTD, which Office files never do; it is refused so no entity is ever resolved.`, { details: { part: name } })
+        }
+        if (/^word\/(document\d*|footnotes|endnotes|comments)\.xml$/i.test(name)) {
+          const text = new TextDecoder('utf-8').decode(data)
+          const rewritten = rewriteMath(text)
+          if (rewritten !== text) data = new TextEncoder().encode(rewritten)
+        }
+      }
+      if (encoding === 'base64') return Buffer.from(data).toString('base64')
+      return encoding ? new TextDecoder(encoding).decode(data) : data
+    },
+    write() {
+      throw new Error('read-only')
+    },
+    toArrayBuffer() {
+      throw new Error('read-only')
+    },
+  }
 }
 
 function firstLine(error: unknown): string {

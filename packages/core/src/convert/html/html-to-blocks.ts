@@ -220,7 +220,9 @@ class Walker {
       this.children(caption, builder, {}, depth)
       builder.flush()
     }
-    // Lay cells out on a grid: a spanned cell's text goes to its first slot, the others stay empty.
+    // Lay cells out on a grid. A cell spanning rows repeats its text in each row, so every row
+    // reads complete on its own (a category cell applies to all its rows); a cell spanning
+    // columns fills its first slot and leaves the others empty (no duplicated headings).
     const grid: string[][] = []
     rows.forEach((row, r) => {
       grid[r] ??= []
@@ -232,7 +234,7 @@ class Walker {
         const text = this.cellText(cell, depth)
         for (let dr = 0; dr < rowspan; dr++) {
           const target = (grid[r + dr] ??= [])
-          for (let dc = 0; dc < colspan; dc++) target[column + dc] = dr === 0 && dc === 0 ? text : ''
+          for (let dc = 0; dc < colspan; dc++) target[column + dc] = dc === 0 ? text : ''
         }
         column += colspan
       }
