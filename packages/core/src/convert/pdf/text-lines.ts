@@ -1,3 +1,4 @@
+import { combineAccents } from './accents.js'
 import type { FontStyles, TextStyles } from './font-styles.js'
 import type { Fragment, Line, Run } from './types.js'
 
@@ -49,7 +50,7 @@ export function itemsToRuns(
       style: fonts.styleOf(item.fontName ?? '', styles),
     })
   }
-  return runs
+  return combineAccents(runs)
 }
 
 export interface Row {
