@@ -83,6 +83,21 @@ export interface Page {
   width?: number
   height?: number
   blocks: Block[]
+  /**
+   * Set only on pages whose text was read by OCR (optional: absent on pages with a text
+   * layer): which provider read it, how sure it was (0-1), and the providers that failed first.
+   */
+  ocr?: PageOcr
+}
+
+/** How a page was read by OCR. */
+export interface PageOcr {
+  /** The provider that produced the page's text, e.g. `tesseract` or `mistral`. */
+  provider: string
+  /** The provider's confidence, 0 to 1. */
+  confidence: number
+  /** Providers tried before it, with why each failed or was passed over. */
+  attempts?: { provider: string; error: string; code?: string; ms: number }[]
 }
 
 export interface DocumentMetadata {

@@ -1,4 +1,5 @@
 import type { DocumentMetadata, Page } from './document.js'
+import type { OcrImage, OcrResult } from './ocr/ocr-provider.js'
 
 /** Output formats. `md`/`txt` are accepted as aliases of `markdown`/`text`. */
 export type OutputFormat = 'markdown' | 'text' | 'json'
@@ -17,12 +18,25 @@ export interface Limits {
    * @default 2000
    */
   maxPages?: number
+  /**
+   * Most pixels (width x height) an image or image page may declare. Checked from the
+   * header before decoding; above it the image fails with `LIMIT_EXCEEDED`.
+   * @default 100000000 (100 megapixels)
+   */
+  maxPixels?: number
 }
 
 export const DEFAULT_LIMITS: Required<Limits> = {
   maxBytes: 100 * 1024 * 1024,
   maxPages: 2000,
+  maxPixels: 100_000_000,
 }
+
+/**
+ * When to read text from images: `auto` OCRs images and pages without a usable text layer,
+ * `force` OCRs every page, `off` never (an image then fails with `OCR_FAILED`).
+ */
+export type OcrMode = 'auto' | 'off' | 'force'
 
 /** Options for converting one document. */
 export interface ConvertOptions {
@@ -59,6 +73,32 @@ export interface ConvertOptions {
   filename?: string
   /** Called as pages finish. */
   onProgress?: (event: ProgressEvent) => void
+  /**
+   * When to run OCR (see `OcrMode`).
+   * @default 'auto'
+   */
+  ocr?: OcrMode
+  /**
+   * OCR providers tried in order for each page, falling back to the next on failure,
+   * timeout, rate limit, empty result or low confidence.
+   * @default the engine's `ocrProviders` (['tesseract'])
+   * @example ['mistral', 'tesseract']
+   */
+  ocrProviders?: string[]
+  /**
+   * OCR languages (tesseract codes). Each needs its npm package `@tesseract.js-data/<code>`;
+   * `eng` comes with docloader.
+   * @default ['eng']
+   * @example ['eng', 'deu']
+   */
+  languages?: string[]
+  /** Mistral OCR settings; fall back to `MISTRAL_API_KEY` and `MISTRAL_SERVER_URL`. */
+  mistral?: {
+    /** @default process.env.MISTRAL_API_KEY */
+    apiKey?: string
+    /** @default process.env.MISTRAL_SERVER_URL, else Mistral's API */
+    serverUrl?: string
+  }
 }
 
 /** Progress of one document. */
@@ -96,6 +136,17 @@ export interface ConverterContext {
   pageDone(): void
   /** Record a non-fatal problem. */
   warn(message: string): void
+  /**
+   * The document's OCR mode (`auto` when absent): under `auto` OCR only pages without a
+   * usable text layer, under `force` every page.
+   */
+  ocrMode?: OcrMode
+  /**
+   * Reads one prepared page image (see `prepareForOcr`) with the engine's shared OCR chain,
+   * honouring the document's signal, providers and languages. Rejects with `OCR_FAILED`
+   * when OCR is off. Absent outside an engine.
+   */
+  ocr?: (image: OcrImage) => Promise<OcrResult>
 }
 
 export interface PageSelection {

@@ -8,6 +8,7 @@ import { detectSupportedType } from '../detect/detect-type.js'
 import type { Document } from '../document.js'
 import { DocloaderError, toDocloaderError } from '../errors.js'
 import { type ConvertInput, describeInput, readInput } from '../input/read-input.js'
+import { type EngineOcrOptions, createEngineOcr } from '../ocr/engine-ocr.js'
 import { type ConvertOptions, type ConvertedDocument, type ConverterContext, DEFAULT_LIMITS, type Limits, type OutputFormat, type OutputFormatInput, type ProgressEvent } from '../options.js'
 import { parsePageSelection } from '../page-selection.js'
 import { renderMarkdown } from '../render/markdown.js'
@@ -51,6 +52,13 @@ export interface EngineOptions {
    * @default undefined (none)
    */
   timeout?: number
+  /**
+   * OCR: the default provider chain (a list of names), or its full settings. Providers start
+   * on first use and are shared by all documents; `close()` stops them.
+   * @default ['tesseract']
+   * @example createEngine({ ocr: ['mistral', 'tesseract'] })
+   */
+  ocr?: string[] | EngineOcrOptions
 }
 
 export interface ConvertResult {
@@ -112,6 +120,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   let cachePromise: Promise<Keyv | undefined> | undefined
   let nextId = 1
   let build: string | undefined
+  const ocr = createEngineOcr(options.ocr)
 
   const getCache = () =>
     (cachePromise ??= (async () => {
@@ -132,6 +141,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     }
     const { signal, dispose } = combineSignals(convertOptions.signal, closing.signal, timeout)
     try {
+      const ocrHandle = ocr.forDocument(convertOptions, signal)
       signal.throwIfAborted()
       events.emit('start', { id, filename })
       const bytes = await abortable(readInput(input, limits.maxBytes, signal), signal)
@@ -167,6 +177,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
             report()
           },
           warn: (message) => warnings.push(message),
+          ocrMode: ocrHandle.mode,
+          ocr: ocrHandle.ocr,
         }
         const convert = await loadConverter(type.format)
         converted = await abortable(convert(bytes, context), signal)
@@ -241,6 +253,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     async close(): Promise<void> {
       if (!closing.signal.aborted) closing.abort(closedError())
       await queue.onIdle()
+      await ocr.close()
       const cache = await cachePromise
       if (cache && cache !== options.cache) await cache.disconnect().catch(() => undefined)
     },
@@ -278,7 +291,8 @@ function cacheKeyOf(build: string, bytes: Uint8Array, options: ConvertOptions, l
   const hash = createHash('sha256').update(bytes).digest('hex')
   const pages = Array.isArray(options.pages) ? options.pages.join(',') : (options.pages ?? '')
   const password = options.password ? createHash('sha256').update(options.password).digest('hex').slice(0, 16) : ''
-  return `v${CACHE_VERSION}:${build}:${hash}:${pages}:${password}:${limits.maxPages}`
+  const ocr = `${options.ocr ?? 'auto'}:${(options.ocrProviders ?? []).join(',')}:${(options.languages ?? []).join(',')}`
+  return `v${CACHE_VERSION}:${build}:${hash}:${pages}:${password}:${limits.maxPages}:${limits.maxPixels}:${ocr}`
 }
 
 /** One signal for the caller's cancel, the engine closing and the time limit. */

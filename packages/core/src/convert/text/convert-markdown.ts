@@ -9,9 +9,7 @@ import { decode, ensureNewline } from './convert-text.js'
  */
 export const convertMarkdown: Converter = async (bytes, context) => {
   const source = decode(bytes)
-  const { Lexer } = await import('marked')
-  const tokens = new Lexer({ gfm: true }).lex(source)
-  const blocks = tokens.flatMap(toBlocks)
+  const blocks = await markdownToBlocks(source)
   const title = blocks.find((block) => block.type === 'heading' && block.level === 1)
   context.setPagesTotal(1)
   context.pageDone()
@@ -20,6 +18,12 @@ export const convertMarkdown: Converter = async (bytes, context) => {
     metadata: { pageCount: 1, pagesConverted: 1, ...(title && 'text' in title ? { title: title.text } : {}) },
     passthrough: { markdown: ensureNewline(source) },
   }
+}
+
+/** Parses GitHub-flavoured Markdown into Document blocks (headings, paragraphs, lists, tables, code). */
+export async function markdownToBlocks(source: string): Promise<Block[]> {
+  const { Lexer } = await import('marked')
+  return new Lexer({ gfm: true }).lex(source).flatMap(toBlocks)
 }
 
 function toBlocks(token: Token): Block[] {
