@@ -71,14 +71,17 @@ export function createMistralProvider(options: MistralProviderOptions = {}): Ocr
         throw error
       })
       const started = performance.now()
+      // The SDK ignores its timeoutMs when given a signal, so the time limit joins the signal.
+      const timer = AbortSignal.timeout(timeout)
       let response: Awaited<ReturnType<MistralOcrClient['ocr']['process']>>
       try {
         response = await sdk.ocr.process(
           { model, document: { type: 'image_url', imageUrl: `data:${mimeOf(image.data)};base64,${Buffer.from(image.data).toString('base64')}` }, includeBlocks: true },
-          { signal, timeoutMs: timeout, retries: { strategy: 'none' } },
+          { signal: AbortSignal.any([signal, timer]), timeoutMs: timeout, retries: { strategy: 'none' } },
         )
       } catch (error) {
         if (signal.aborted) throw ocrAbortError(signal.reason)
+        if (timer.aborted) throw ocrFailed('mistral', `no answer within ${formatSeconds(timeout)}.`, false, error)
         throw mistralError(error, performance.now() - started, timeout)
       }
       const page = response.pages[0]
@@ -105,7 +108,7 @@ function mistralError(error: unknown, ms: number, timeout: number): DocloaderErr
   if (status === 401 || status === 403) return ocrFailed('mistral', `the API key was refused (HTTP ${status}); check MISTRAL_API_KEY.`, false, error, { status })
   if (status === 422) return ocrFailed('mistral', `the request was refused as invalid (HTTP 422): ${bodyOf(error)}`, false, error, { status })
   if (status !== undefined) return ocrFailed('mistral', `HTTP ${status}: ${bodyOf(error)}`, false, error, { status })
-  if (name === 'RequestTimeoutError' || name === 'TimeoutError') return ocrFailed('mistral', `no answer within ${Math.round(timeout / 1000)} s (timed out after ${Math.round(ms)} ms).`, false, error)
+  if (name === 'RequestTimeoutError' || name === 'TimeoutError') return ocrFailed('mistral', `no answer within ${formatSeconds(timeout)} (gave up after ${Math.round(ms)} ms).`, false, error)
   if (name === 'ConnectionError') return ocrFailed('mistral', `could not connect (${firstLine(error)}).`, true, error)
   return ocrFailed('mistral', firstLine(error), false, error)
 }
@@ -126,6 +129,10 @@ function bodyOf(error: unknown): string {
 
 function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300)
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`
 }
 
 function mimeOf(data: Uint8Array): string {
