@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -176,14 +177,14 @@ describe('folders holding files docloader cannot convert', () => {
     const cwd = await tempDir()
     await writeIn(cwd, 'docs/notes.md', NOTES)
     await copyExecutable(cwd, 'docs/tool')
-    await writeIn(cwd, 'docs/img/logo.png', Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex'))
+    await writeIn(cwd, 'docs/img/archive.gz', gzipSync('an archive, not a document'))
 
     const run = await runCli(['convert', 'docs', '--out', 'out', '--json', '--no-cache'], { cwd })
 
     expect(run.code).toBe(0)
     const summary = parseSummary(run.stdout)
     expect(summary).toMatchObject({ ok: true, converted: 1, failed: 0 })
-    expect([...summary.skipped].sort()).toEqual(['docs/img/logo.png', 'docs/tool'])
+    expect([...summary.skipped].sort()).toEqual(['docs/img/archive.gz', 'docs/tool'])
     expect(summary.files.map((file) => file.input)).toEqual(['docs/notes.md'])
     expect(await filesUnder(join(cwd, 'out'))).toEqual(['notes.md.md'])
   })
