@@ -17,6 +17,8 @@ export type SourceFormat =
   | 'epub'
   /** DOC, XLS, PPT (OLE compound files) and RTF: converted through LibreOffice when installed. */
   | 'legacy-office'
+  /** PNG, JPEG, TIFF, WebP, GIF and BMP images, read by OCR. */
+  | 'image'
 
 /** file-type extensions that map to a converter family. */
 const FAMILIES: Record<string, SourceFormat> = {
@@ -32,6 +34,12 @@ const FAMILIES: Record<string, SourceFormat> = {
   xls: 'legacy-office',
   ppt: 'legacy-office',
   rtf: 'legacy-office',
+  jpg: 'image',
+  png: 'image',
+  tif: 'image',
+  webp: 'image',
+  gif: 'image',
+  bmp: 'image',
 }
 
 export interface DetectedType {
@@ -124,5 +132,6 @@ function formatLabel(format: SourceFormat): string {
     ods: 'ODS',
     epub: 'EPUB',
     'legacy-office': 'DOC/XLS/PPT/RTF with LibreOffice',
+    image: 'images (PNG, JPEG, TIFF, WebP, GIF, BMP)',
   }[format]
 }

@@ -7,6 +7,7 @@ const loaders: Partial<Record<SourceFormat, () => Promise<Converter>>> = {
   text: async () => (await import('../convert/text/convert-text.js')).convertText,
   markdown: async () => (await import('../convert/text/convert-markdown.js')).convertMarkdown,
   csv: async () => (await import('../convert/text/convert-csv.js')).convertCsv,
+  image: async () => (await import('../convert/image/convert-image.js')).convertImage,
   odt: async () => (await import('../convert/odt/convert-odt.js')).convertOdt,
   epub: async () => (await import('../convert/epub/convert-epub.js')).convertEpub,
   html: async () => (await import('../convert/html/convert-html.js')).convertHtml,
