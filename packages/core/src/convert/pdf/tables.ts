@@ -1,6 +1,6 @@
 import { lineJoin } from './line-joins.js'
 import { buildRows, joinLine, makeFragment, splitFragments, type Row } from './text-lines.js'
-import type { Box, Fragment, Run, Segment } from './types.js'
+import type { Box, Fragment, Line, Run, Segment } from './types.js'
 
 /** A table found on a page, with the box it covers (for reading order). */
 export interface FoundTable extends Box {
@@ -128,7 +128,8 @@ function gridTable(xs: number[], ys: number[], runs: Run[]): { table: FoundTable
     const row = Math.max(0, ys.findIndex((y) => y > cy) - 1)
     cells[row]![col]!.push(run)
   }
-  let rows = cells.map((row) => row.map(cellText))
+  const boxes = columnBoxes(cells, xs)
+  let rows = cells.map((row) => row.map((c, i) => cellText(c, boxes[i])))
   rows = rows.filter((row) => row.some((c) => c !== ''))
   const keep = rows[0]?.map((_, i) => rows.some((row) => row[i] !== '')) ?? []
   rows = rows.map((row) => row.filter((_, i) => keep[i]))
@@ -137,25 +138,91 @@ function gridTable(xs: number[], ys: number[], runs: Run[]): { table: FoundTable
   return { table: { rows, x0, x1, top, bottom }, rest }
 }
 
-/** Text of one cell: its lines in order, joined with spaces (hyphenated words rejoined). */
-export function cellText(runs: Run[]): string {
+/** The content box of a table column (inside its padding): where cell lines may reach. */
+export interface ColumnBox {
+  left: number
+  right: number
+}
+
+/**
+ * Text of one cell: its lines in order, joined with spaces (hyphenated words rejoined). With
+ * the column's content box, a word a narrow column broke between letters ("Ser" / "vic" / "e")
+ * is joined back: see `brokenWord`.
+ */
+export function cellText(runs: Run[], column?: ColumnBox): string {
   if (runs.length === 0) return ''
-  const lines = buildRows(runs).map((row) => joinLine([makeFragment(row.runs, row)]).text)
-  return joinTextLines(lines)
+  const lines = buildRows(runs).map((row) => joinLine([makeFragment(row.runs, row)]))
+  let text = ''
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!
+    if (!line.text) continue
+    if (text === '') {
+      text = line.text
+      continue
+    }
+    if (column && brokenWord(lines[i - 1]!, line, lines[i + 1], column)) text += line.text
+    else text = joinTwo(text, line.text)
+  }
+  return text.trim()
+}
+
+/** Whether a line holds one token that fills the column up to less than a character. */
+function fullToken(line: Line, column: ColumnBox): boolean {
+  if (/\s/.test(line.text)) return false
+  // slack on both sides: header cells are often centred
+  const slack = column.right - column.left - (line.x1 - line.x0)
+  return slack < 0.55 * line.size
+}
+
+/**
+ * A column narrower than a word breaks it between letters: the line before is that word alone,
+ * filling the column (the next letter did not fit). A wrap at a space can leave a full line
+ * too, so a piece starting in upper case ("App" / "Vey" / "or") counts only when it is itself
+ * a full middle piece, not the next word ("Config" / "Path").
+ */
+function brokenWord(before: Line, line: Line, after: Line | undefined, column: ColumnBox): boolean {
+  if (!fullToken(before, column)) return false
+  if (!/^\p{Lu}/u.test(line.text)) return true
+  return after !== undefined && fullToken(line, column)
+}
+
+function joinTwo(text: string, line: string): string {
+  const join = lineJoin(text, line)
+  return join === 'dehyphenate' ? text.slice(0, -1) + line : join === 'join' ? text + line : text + ' ' + line
 }
 
 export function joinTextLines(lines: string[]): string {
   let text = ''
   for (const line of lines) {
     if (!line) continue
-    if (text === '') {
-      text = line
-      continue
-    }
-    const join = lineJoin(text, line)
-    text = join === 'dehyphenate' ? text.slice(0, -1) + line : join === 'join' ? text + line : text + ' ' + line
+    text = text === '' ? line : joinTwo(text, line)
   }
   return text.trim()
+}
+
+/** Content boxes of columns: the text's reach, with the padding on the left mirrored on the right when the rulings are known. */
+function columnBoxes(cells: Run[][][], edges?: number[]): Array<ColumnBox | undefined> {
+  const count = cells[0]?.length ?? 0
+  const boxes: Array<ColumnBox | undefined> = []
+  for (let c = 0; c < count; c++) {
+    let left = Infinity
+    let right = -Infinity
+    for (const row of cells) {
+      for (const run of row[c] ?? []) {
+        left = Math.min(left, run.x0)
+        right = Math.max(right, run.x1)
+      }
+    }
+    if (left === Infinity) {
+      boxes.push(undefined)
+      continue
+    }
+    const a = edges?.[c]
+    const b = edges?.[c + 1]
+    if (a !== undefined && b !== undefined && left >= a && b - (left - a) >= right) right = b - (left - a)
+    boxes.push({ left, right })
+  }
+  return boxes
 }
 
 interface Gap {
@@ -228,7 +295,8 @@ function buildCells(split: Fragment[][], gaps: Gap[], minRows: number): { rows: 
     } else table.push(cells)
   }
   if (table.length < minRows) return undefined
-  const rows = table.map((cells) => cells.map(cellText))
+  const boxes = columnBoxes(table)
+  const rows = table.map((cells) => cells.map((c, i) => cellText(c, boxes[i])))
   return { rows }
 }
 
