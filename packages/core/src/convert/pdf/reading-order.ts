@@ -27,6 +27,12 @@ function cut<T extends Placed>(boxes: T[], leaves: T[][], depth: number): void {
   const size = medianSize(boxes)
   const clean = findGutter(boxes, boxes, size)
   if (clean) {
+    const header = headerBand(boxes, clean, size)
+    if (header) {
+      cut(header.above, leaves, depth + 1)
+      cut(header.below, leaves, depth + 1)
+      return
+    }
     const left = boxes.filter((b) => b.x1 <= clean)
     const right = boxes.filter((b) => b.x1 > clean)
     cut(left, leaves, depth + 1)
@@ -73,6 +79,34 @@ function gutterBehindSpanningBoxes<T extends Placed>(boxes: T[], size: number): 
     best = { crossing, gap }
   }
   return best?.crossing
+}
+
+/**
+ * A block set in another size above the columns and across both sides of their gutter (the
+ * authors and affiliations of a paper, side by side under the title) is read before the
+ * columns, not as the top of each: the boxes above a full-width white band, when their size
+ * differs from that of the text below and they hold a small share of the characters.
+ */
+function headerBand<T extends Placed>(boxes: T[], gutter: number, size: number): { above: T[]; below: T[] } | undefined {
+  const sorted = [...boxes].sort((p, q) => p.top - q.top)
+  let total = 0
+  for (const b of sorted) total += b.chars
+  let reach = -Infinity
+  let chars = 0
+  for (let i = 0; i < sorted.length - 1; i++) {
+    const box = sorted[i]!
+    reach = Math.max(reach, box.bottom)
+    chars += box.chars
+    if (chars > 0.35 * total) return undefined
+    if (sorted[i + 1]!.top - reach < Math.max(size, 6)) continue
+    const above = sorted.slice(0, i + 1)
+    const below = sorted.slice(i + 1)
+    if (above.length < 2 || !above.some((b) => b.x1 <= gutter) || !above.some((b) => b.x0 >= gutter)) continue
+    const upper = medianSize(above)
+    const lower = medianSize(below)
+    if (Math.max(upper, lower) > 1.15 * Math.min(upper, lower)) return { above, below }
+  }
+  return undefined
 }
 
 function medianSize(boxes: Placed[]): number {
