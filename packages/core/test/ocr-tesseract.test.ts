@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createTesseractProvider } from '../src/ocr/tesseract-provider.js'
+import { languagePath } from '../src/ocr/tesseract-language-data.js'
 import { layoutFromTesseract, type TesseractLine } from '../src/ocr/tesseract-layout.js'
 import { runOcrProviderSuite } from './ocr-provider-suite.js'
 import { renderTextImage } from './render-text-image.js'
@@ -20,6 +23,13 @@ describe('tesseract provider', () => {
     expect(provider.workersStarted).toBe(0)
     await expect(provider.recognize(image, { languages: ['../etc'] }, signal)).rejects.toMatchObject({ code: 'OCR_FAILED' })
     await provider.close?.()
+  })
+
+  it('finds language data inside npm packages; several languages are linked into one temp folder, never the working directory', async () => {
+    expect(await languagePath(['eng'], '4.0.0_best_int')).toMatch(/@tesseract\.js-data[/\\]eng[/\\]4\.0\.0_best_int$/)
+    const dir = await languagePath(['eng', 'osd'], '4.0.0_best_int')
+    expect(dir.startsWith(tmpdir())).toBe(true)
+    expect(readdirSync(dir).sort()).toEqual(['eng.traineddata.gz', 'osd.traineddata.gz'])
   })
 
   it('reuses its worker, and replaces it after recycleAfterPages pages', async () => {

@@ -32,11 +32,13 @@ export function createOcrChain(names: readonly string[], options: OcrChainOption
   const chain = withFallback(
     fallback,
     ...names.map((name) => {
-      const given = providers?.[name]
-      if (given) return given
-      const provider = createNamedProvider(name, { ...(tesseract ? { tesseract } : {}), ...(mistral ? { mistral } : {}) })
-      created.push(provider)
-      return provider
+      let provider = providers?.[name]
+      if (!provider) {
+        provider = createNamedProvider(name, { ...(tesseract ? { tesseract } : {}), ...(mistral ? { mistral } : {}) })
+        created.push(provider)
+      }
+      // Local tesseract waits for a free worker inside its try: only the document's time limit applies to it, unless set.
+      return name === 'tesseract' && fallback.timeout === undefined ? { provider, timeout: Infinity } : provider
     }),
   )
   return Object.assign(chain, {

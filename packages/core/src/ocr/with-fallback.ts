@@ -5,7 +5,8 @@ import type { OcrAttempt, OcrImage, OcrOptions, OcrProvider, OcrResult } from '.
 /** How a chain treats its providers. Each value can also be set per provider (`FallbackStep`). */
 export interface FallbackOptions {
   /**
-   * Milliseconds one try of a provider may take before the chain moves on (`TIMEOUT`).
+   * Milliseconds one try of a provider may take before the chain moves on (`TIMEOUT`);
+   * `Infinity` for none (the document's own time limit still applies).
    * @default 120000
    */
   timeout?: number
@@ -153,10 +154,12 @@ export function withFallback(...args: (OcrProvider | FallbackStep | FallbackOpti
 
 async function tryOnce(provider: OcrProvider, image: OcrImage, options: OcrOptions, signal: AbortSignal, timeout: number): Promise<OcrResult> {
   const controller = new AbortController()
-  const timer = setTimeout(
-    () => controller.abort(new DocloaderError('TIMEOUT', `${provider.name} took longer than ${timeout / 1000} s for one page.`, { details: { provider: provider.name, retryable: false } })),
-    timeout,
-  )
+  const timer = Number.isFinite(timeout)
+    ? setTimeout(
+        () => controller.abort(new DocloaderError('TIMEOUT', `${provider.name} took longer than ${timeout / 1000} s for one page.`, { details: { provider: provider.name, retryable: false } })),
+        timeout,
+      )
+    : undefined
   const trySignal = AbortSignal.any([signal, controller.signal])
   try {
     return await raceAbort(provider.recognize(image, options, trySignal), trySignal)
