@@ -39,6 +39,8 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
     allowPrivateWebhooks: true,
     logger: pino({ level: 'silent' }),
     concurrency: 2,
+    // Tests poll fast; the rate-limit test sets its own limits.
+    rateLimit: { perSecond: 1000, burst: 1000 },
     ...options,
     dataDir,
   })

@@ -42,7 +42,7 @@ export interface AppDeps {
   isReady(): Promise<boolean>
 }
 
-type Env = { Variables: { org: string; requestId: string; log: Logger } }
+type Env = { Variables: { org: string; requestId: string } }
 
 const CONTENT_TYPES: Record<OutputFormat, string> = {
   md: 'text/markdown; charset=utf-8',
@@ -57,10 +57,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.use(async (c, next) => {
     const requestId = c.req.header('x-request-id')?.slice(0, 128) || randomUUID()
     c.set('requestId', requestId)
-    c.set('log', deps.logger.child({ requestId }))
+    // Set before the handler runs: a header added to a finished response makes Hono copy it.
+    c.header('X-Request-Id', requestId)
     const started = performance.now()
     await next()
-    c.header('X-Request-Id', requestId)
     const route = c.req.routePath || 'unmatched'
     deps.metrics.httpSeconds.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000)
   })
@@ -70,7 +70,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       for (const [name, value] of Object.entries(error.headers)) c.header(name, value)
       return c.json({ error: { code: error.code, message: error.message } }, error.status)
     }
-    c.get('log')?.error({ err: error }, 'request failed')
+    logFor(c).error({ err: error }, 'request failed')
     return c.json({ error: { code: 'INTERNAL', message: 'Internal error; the request id identifies it in the server logs.' } }, 500)
   })
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `No route ${c.req.method} ${new URL(c.req.url).pathname}.` } }, 404))
@@ -107,7 +107,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
       throw new HttpError(429, 'RATE_LIMITED', `Too many requests for this API key; retry in ${limit.retryAfterSeconds} s.`, { 'Retry-After': String(limit.retryAfterSeconds) })
     }
     c.set('org', org)
-    c.set('log', c.get('log').child({ org }))
     await next()
   })
 
@@ -149,8 +148,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }
     const { job, created } = await deps.store.create(record)
     if (created) {
-      c.get('log').info({ jobId: id, filename: job.filename, bytes: job.sizeBytes, type: job.mimeType }, 'job accepted')
-      deps.runner.wake()
+      logFor(c).info({ jobId: id, filename: job.filename, bytes: job.sizeBytes, type: job.mimeType }, 'job accepted')
+      await deps.runner.wake(job)
     } else {
       await deps.storage.remove(org, id)
       c.header('Idempotent-Replayed', 'true')
@@ -251,6 +250,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.route('/api/v1', api)
   return app
+
+  /** A logger with the request's ids, made only when something is logged (most requests log nothing). */
+  function logFor(c: Context<Env>): Logger {
+    return deps.logger.child({ requestId: c.get('requestId'), ...(c.get('org') ? { org: c.get('org') } : {}) })
+  }
 
   async function findJob(c: Context<Env>): Promise<JobRecord> {
     const job = await deps.store.get(c.get('org'), c.req.param('id') ?? '')

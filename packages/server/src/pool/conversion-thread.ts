@@ -4,6 +4,7 @@
  * one `done` or `failed` message.
  */
 import { rm, writeFile } from 'node:fs/promises'
+import { setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 import { createEngine, DocloaderError, toDocloaderError } from '@docloader/core'
 import { formatDuration } from './format-duration.js'
@@ -12,6 +13,12 @@ import type { FromThread, ThreadData, ToThread } from './thread-messages.js'
 if (!parentPort) throw new Error('conversion-thread.js must be started as a worker thread by the conversion pool.')
 const port = parentPort
 const cancelled = new Int32Array((workerData as ThreadData).cancelled)
+// Conversions yield the CPU to the API's event loop: on Linux this lowers only this thread.
+try {
+  setPriority(10)
+} catch {
+  // Not permitted or not supported here: run at normal priority.
+}
 const engine = createEngine({ concurrency: 1 })
 let running: { seq: number; controller: AbortController } | undefined
 

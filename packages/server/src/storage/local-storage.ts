@@ -30,6 +30,8 @@ export class UploadTooLargeError extends Error {
   readonly code = 'FILE_TOO_LARGE'
 }
 
+const WRITE_BATCH_BYTES = 512 * 1024
+
 const EXTENSIONS: Record<OutputFormat, string> = { md: 'md', txt: 'txt', json: 'json' }
 
 export function createLocalStorage(root: string): LocalStorage {
@@ -51,12 +53,21 @@ export function createLocalStorage(root: string): LocalStorage {
           async function* () {
             written += head.byteLength
             if (written > maxBytes) throw new UploadTooLargeError(`The upload is larger than ${maxBytes} bytes.`)
-            yield head
+            // Multipart chunks are small: gather them so the file gets few large writes.
+            let batch: Uint8Array[] = [head]
+            let batched = head.byteLength
             for await (const chunk of body as AsyncIterable<Buffer>) {
               written += chunk.byteLength
               if (written > maxBytes) throw new UploadTooLargeError(`The upload is larger than ${maxBytes} bytes.`)
-              yield chunk
+              batch.push(chunk)
+              batched += chunk.byteLength
+              if (batched >= WRITE_BATCH_BYTES) {
+                yield Buffer.concat(batch, batched)
+                batch = []
+                batched = 0
+              }
             }
+            if (batched) yield Buffer.concat(batch, batched)
           },
           out,
         )
