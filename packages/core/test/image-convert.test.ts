@@ -61,6 +61,18 @@ describe('image converter', () => {
     expect(second.content).not.toMatch(/First/)
   })
 
+  it('reads WebP and GIF (first frame)', async () => {
+    const png = await renderTextImage('Web formats', { fontSize: 80 })
+    for (const [bytes, mimeType] of [
+      [await sharp(png).webp({ lossless: true }).toBuffer(), 'image/webp'],
+      [await sharp(png).gif().toBuffer(), 'image/gif'],
+    ] as const) {
+      const result = await engine.convert(bytes, { format: 'text' })
+      expect(result.metadata.mimeType).toBe(mimeType)
+      expect(result.content).toMatch(/Web formats/)
+    }
+  })
+
   it('applies EXIF orientation before reading a JPEG', async () => {
     const upright = await renderTextImage('Turned by EXIF', { fontSize: 80 })
     // Stored turned 90 degrees anticlockwise, with orientation 6 (rotate 90 clockwise to view).
