@@ -39,6 +39,13 @@ export interface TesseractProviderOptions {
    */
   orientation?: boolean
   /**
+   * Straighten the page by tesseract's estimated skew before reading it (tesseract.js
+   * `rotateAuto`). Tesseract's line finding already follows small skew: on the corpus's pages
+   * skewed 0.4-2 degrees this changed CER by under 0.001 and cost about a third more CPU.
+   * @default false
+   */
+  deskew?: boolean
+  /**
    * Below this mean word confidence (0-1) a page is checked for orientation.
    * @default 0.75
    */
@@ -47,7 +54,7 @@ export interface TesseractProviderOptions {
 
 type Worker = Tesseract.Worker & { worker?: { ref(): void; unref(): void } | null }
 
-const DEFAULTS = { recycleAfterPages: 200, pageSegMode: '3', model: '4.0.0_best_int', orientation: true, orientationCheckBelow: 0.75 } as const
+const DEFAULTS = { recycleAfterPages: 200, pageSegMode: '3', model: '4.0.0_best_int', orientation: true, deskew: false, orientationCheckBelow: 0.75 } as const
 
 /** Below this OSD confidence the detected turn is ignored. */
 const MIN_ORIENTATION_CONFIDENCE = 1.5
@@ -107,8 +114,7 @@ export function createTesseractProvider(options: TesseractProviderOptions = {}):
 
   async function read(image: Buffer, dpi: number | undefined, languages: string, signal: AbortSignal) {
     return recognition.run(signal, languages, async (worker) => {
-      // rotateAuto straightens small skew from tesseract's own line-angle estimate.
-      const params = { rotateAuto: true, ...(dpi ? { user_defined_dpi: String(Math.round(dpi)) } : {}) }
+      const params = { ...(settings.deskew ? { rotateAuto: true } : {}), ...(dpi ? { user_defined_dpi: String(Math.round(dpi)) } : {}) }
       const { data } = await worker.recognize(image, params as Partial<Tesseract.RecognizeOptions>, { text: false, blocks: true })
       return layoutFromTesseract(data.blocks as never)
     })
