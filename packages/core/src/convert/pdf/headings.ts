@@ -79,7 +79,10 @@ export function resolveBlocks(pages: ProtoBlock[][], sizes: SizeHistogram): Bloc
       if (b.kind === 'final') return b.block
       if (!b.role) {
         const sizeLevel = largeEnough(b, body) ? levels.get(Math.round(b.size * 2) / 2) : undefined
-        const headingLevel = sizeLevel ?? (boldHeading(b, next.get(b), body) ? boldLevel : undefined)
+        // bold headings set smaller than the body (h5, h6 in browsers) rank below those at body
+        // size; not code, whose size says nothing about the level
+        const smaller = b.size < body * 0.95 && b.spans.some((s) => !s.style.mono && s.text.trim() !== '')
+        const headingLevel = sizeLevel ?? (boldHeading(b, next.get(b), body) ? Math.min(boldLevel + (smaller ? 1 : 0), 6) : undefined)
         if (headingLevel !== undefined) {
           const inlines = toInlines(b.spans, { ignoreBold: true })
           return inlines ? { type: 'heading', level: headingLevel, text: b.text, inlines } : { type: 'heading', level: headingLevel, text: b.text }
