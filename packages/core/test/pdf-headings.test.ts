@@ -8,7 +8,7 @@ function block(text: string, size: number, bold: boolean, mono = false): TextBlo
 }
 
 describe('PDF heading levels', () => {
-  it('ranks bold headings set smaller than the body below those at body size, but not code', () => {
+  it('ranks bold headings set smaller than the body below those at body size, and code-only headings with the smallest heading size', () => {
     const sizes = new SizeHistogram()
     sizes.add(11, 5000)
     const body = (): TextBlock => block('Some body text that runs on for a while, as paragraphs do.', 11, false)
@@ -21,6 +21,6 @@ describe('PDF heading levels', () => {
       block('readStream.isRaw', 9, true, true), body(),
     ]
     const headings = resolveBlocks([blocks], sizes)[0]!.flatMap((b) => (b.type === 'heading' ? [[b.level, b.text]] : []))
-    expect(headings).toEqual([[1, 'Title'], [2, 'Section'], [3, 'Subsection'], [4, 'Stage 2: Transfers'], [5, 'Uploads'], [4, 'readStream.isRaw']])
+    expect(headings).toEqual([[1, 'Title'], [2, 'Section'], [3, 'Subsection'], [4, 'Stage 2: Transfers'], [5, 'Uploads'], [3, 'readStream.isRaw']])
   })
 })

@@ -80,9 +80,12 @@ export function resolveBlocks(pages: ProtoBlock[][], sizes: SizeHistogram): Bloc
       if (!b.role) {
         const sizeLevel = largeEnough(b, body) ? levels.get(Math.round(b.size * 2) / 2) : undefined
         // bold headings set smaller than the body (h5, h6 in browsers) rank below those at body
-        // size; not code, whose size says nothing about the level
-        const smaller = b.size < body * 0.95 && b.spans.some((s) => !s.style.mono && s.text.trim() !== '')
-        const headingLevel = sizeLevel ?? (boldHeading(b, next.get(b), body) ? Math.min(boldLevel + (smaller ? 1 : 0), 6) : undefined)
+        // size. A heading all in code is set in the code size whatever its level (renderers
+        // shrink code inside headings too): it ranks with the smallest heading size.
+        const code = !b.spans.some((s) => !s.style.mono && s.text.trim() !== '')
+        const smaller = b.size < body * 0.95 && !code
+        const bold = code ? Math.max(1, level) : Math.min(boldLevel + (smaller ? 1 : 0), 6)
+        const headingLevel = sizeLevel ?? (boldHeading(b, next.get(b), body) ? bold : undefined)
         if (headingLevel !== undefined) {
           const inlines = toInlines(b.spans, { ignoreBold: true })
           return inlines ? { type: 'heading', level: headingLevel, text: b.text, inlines } : { type: 'heading', level: headingLevel, text: b.text }
