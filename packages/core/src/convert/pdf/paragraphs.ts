@@ -164,7 +164,10 @@ export function layoutLines(lines: Line[], left: number): ProtoBlock[] {
     if (codeLine) {
       flushParagraph()
       const last = code[code.length - 1]
-      if (last && (line.baseline - last.baseline > 4 * size || line.baseline <= last.baseline)) flushCode()
+      const gap = last ? line.baseline - last.baseline : 0
+      // a bold code line set apart below a code block is a heading (`### readStream.isRaw`)
+      const apart = last !== undefined && isBold(line) && !isBold(last) && gap > 2 * Math.max(size, last.size)
+      if (last && (gap > 4 * size || gap <= 0 || apart)) flushCode()
       code.push(line)
       continue
     }
