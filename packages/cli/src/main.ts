@@ -45,8 +45,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--port <port>', 'port to listen on', port, 9001)
     .option('--host <host>', 'interface to listen on (0.0.0.0 for other machines)', '127.0.0.1')
     .option('--data-dir <dir>', 'folder for the job database, files and the server secret', 'docloader-data')
-    .option('--store <path>', 'SQLite file for job records (env DOCLOADER_STORE; default <data-dir>/jobs.sqlite)')
-    .option('--queue <url>', 'job queue (only the embedded queue in this version)')
+    .option('--store <path|url>', 'job records: a SQLite file or redis://host:port (env DOCLOADER_STORE; default <data-dir>/jobs.sqlite)')
+    .option('--queue <url>', 'job queue: embedded (default) or redis://host:port, converted by `docloader worker` processes (env DOCLOADER_QUEUE)')
     .option('--storage <dir>', 'folder for uploads and results (env DOCLOADER_STORAGE; default <data-dir>/files)')
     .option('--keys-file <path>', 'API keys, one "key:organisation" per line (or env DOCLOADER_API_KEYS=key1:org1,key2:org2)')
     .option('-c, --concurrency <n>', 'conversions at once (default: CPU count)', positiveInteger('--concurrency'))
@@ -59,6 +59,23 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (options) => {
       const { runServe } = await import('./serve/run-serve.js')
       exitCode = await runServe(options)
+    })
+
+  program
+    .command('worker')
+    .description('Convert jobs from a Redis queue (run `docloader serve --queue redis://... --store redis://...` for the API).')
+    .option('--queue <url>', 'Redis of the job queue, redis://[:password@]host:port (env DOCLOADER_QUEUE)')
+    .option('--store <url>', 'Redis of the job store shared with the API (env DOCLOADER_STORE; default: the --queue URL)')
+    .option('--storage <dir>', "folder for uploads and results: the API's --storage, shared by every machine (env DOCLOADER_STORAGE; default docloader-data/files)")
+    .option('-c, --concurrency <n>', 'conversions at once (default: CPU count)', positiveInteger('--concurrency'))
+    .option('--hard-timeout <seconds>', 'per-job hard time limit (default 600)', positiveNumber('--hard-timeout'))
+    .option('--soft-timeout <seconds>', 'per-job soft time limit: OCR stops and the partial result is kept', positiveNumber('--soft-timeout'))
+    .option('--max-attempts <n>', 'attempts per job, interrupted ones (killed workers) included, before it fails (default 3)', positiveInteger('--max-attempts'))
+    .option('--lock-duration <seconds>', "lock on a running job: a killed worker's job goes to another worker after about this (default 10)", positiveNumber('--lock-duration'))
+    .option('--stalled-interval <seconds>', 'how often to look for jobs whose lock expired (default 5)', positiveNumber('--stalled-interval'))
+    .action(async (options) => {
+      const { runWorker } = await import('./worker/run-worker.js')
+      exitCode = await runWorker(options)
     })
 
   const jobs = program

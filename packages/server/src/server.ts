@@ -8,12 +8,15 @@ import { type ApiKeyEntry, createApiKeys, generateApiKey, sha256 } from './auth/
 import { createRateLimiter } from './auth/rate-limiter.js'
 import { createLinkSigner } from './auth/signed-links.js'
 import { createApp } from './http/create-app.js'
-import type { JobRecord } from './jobs/job.js'
-import { createJobRunner } from './jobs/job-runner.js'
+import type { JobRecord, WebhookDelivery } from './jobs/job.js'
+import { createJobRunner, type JobRunner } from './jobs/job-runner.js'
 import { createMetrics } from './metrics/create-metrics.js'
 import { createConversionPool } from './pool/create-conversion-pool.js'
+import { createQueueRunner } from './queue/queue-runner.js'
+import { isRedisUrl, maskUrl } from './queue/redis-url.js'
 import { createLocalStorage } from './storage/local-storage.js'
 import { withStatusCache } from './store/cached-job-store.js'
+import { createRedisJobStore } from './store/redis-job-store.js'
 import { createSqliteJobStore } from './store/sqlite-job-store.js'
 import { createWebhookDispatcher } from './webhooks/webhook-dispatcher.js'
 import { webhookBody } from './webhooks/webhook-body.js'
@@ -26,9 +29,24 @@ export interface ServerOptions {
   host?: string
   /** Folder for the job database, files and the server secret. @default './docloader-data' */
   dataDir?: string
-  /** SQLite file of the job store. @default '<dataDir>/jobs.sqlite' */
+  /**
+   * The job store: a SQLite file, or a Redis URL (`redis://[:password@]host:port[/db]`) for
+   * the store shared with `docloader worker` processes.
+   * @default '<dataDir>/jobs.sqlite'
+   */
   store?: string
-  /** Folder for uploads and results. @default '<dataDir>/files' */
+  /**
+   * The job queue: `embedded` (this process converts, in worker threads) or a Redis URL: the
+   * API only enqueues to BullMQ and `docloader worker` processes (startWorker) convert. A
+   * Redis queue needs a Redis `store` too, since workers write job state there.
+   * @default 'embedded'
+   */
+  queue?: string
+  /**
+   * Folder for uploads and results. With a Redis queue, workers read uploads and write
+   * results here too: the same folder for all (one machine, or a shared file system).
+   * @default '<dataDir>/files'
+   */
   storage?: string
   /**
    * API keys and their organisations. When none are given, a key is generated on first
@@ -73,7 +91,10 @@ export interface RunningServer {
   close(deadlineMs?: number): Promise<void>
 }
 
-/** Starts the API with the embedded store, storage and worker threads. */
+/**
+ * Starts the API: by default with the embedded store, storage and worker threads; with a
+ * Redis `queue` and `store`, it only enqueues and `docloader worker` processes (startWorker) convert.
+ */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ name: 'docloader' })
   const dataDir = resolve(options.dataDir ?? 'docloader-data')
@@ -85,10 +106,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
   const keys = createApiKeys(options.keys?.length ? options.keys : await loadOrCreateGeneratedKey(dataDir, options.onGeneratedKey))
 
-  const store = withStatusCache(createSqliteJobStore({ path: resolve(options.store ?? join(dataDir, 'jobs.sqlite')) }))
+  const queueUrl = options.queue && options.queue !== 'embedded' ? options.queue : undefined
+  if (queueUrl && !isRedisUrl(queueUrl)) throw new TypeError(`Expected \`queue\` to be \`embedded\` or a redis:// URL, got \`${maskUrl(queueUrl)}\`.`)
+  if (queueUrl && !isRedisUrl(options.store)) {
+    throw new TypeError(`A Redis queue needs a Redis job store that workers share: expected \`store\` to be a redis:// URL, got \`${options.store === undefined ? 'undefined' : maskUrl(options.store)}\`.`)
+  }
+  const store = withStatusCache(
+    isRedisUrl(options.store) ? createRedisJobStore({ url: options.store }) : createSqliteJobStore({ path: resolve(options.store ?? join(dataDir, 'jobs.sqlite')) }),
+  )
   const storage = createLocalStorage(resolve(options.storage ?? join(dataDir, 'files')))
   await mkdir(storage.root, { recursive: true })
-  const pool = createConversionPool({ ...(options.concurrency ? { size: options.concurrency } : {}) })
+  // With a Redis queue, workers elsewhere convert: no threads here.
+  const pool = queueUrl ? undefined : createConversionPool({ ...(options.concurrency ? { size: options.concurrency } : {}) })
   const links = createLinkSigner(secret, { defaultTtlSeconds: options.linkTtlSeconds ?? 3600 })
   const secretFor = (org: string) => orgWebhookSecret(secret, org)
   let publicUrl = options.publicUrl
@@ -100,25 +129,40 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     allowPrivate: options.allowPrivateWebhooks ?? false,
     logger: logger.child({ component: 'webhooks' }),
     ...options.webhooks,
+    // Workers write completed events without the result link (they do not hold the secret): add it here.
+    ...(queueUrl ? { prepareBody: (delivery: WebhookDelivery) => withResultUrl(delivery, resultUrlFor) } : {}),
     onAttempt: (attempt) => metrics?.webhookAttempts.inc({ outcome: attempt.ok ? 'delivered' : attempt.statusCode ? 'failed_status' : 'failed_network' }),
   })
-  const resultUrlOf = (job: JobRecord) => `${publicUrl}/results/${job.id}?${links.sign(job.id).query}`
-  const runner = createJobRunner({
+  function resultUrlFor(jobId: string): string {
+    return `${publicUrl}/results/${jobId}?${links.sign(jobId).query}`
+  }
+  const resultUrlOf = (job: JobRecord) => resultUrlFor(job.id)
+  const onStatusChange = (job: JobRecord) => {
+    if (job.webhookUrl) {
+      dispatcher.enqueue(job, webhookBody(job, job.status === 'completed' ? resultUrlOf(job) : undefined)).catch((error: unknown) => {
+        logger.error({ err: error, jobId: job.id }, 'webhook event not saved')
+      })
+    }
+  }
+  const queueRunner = queueUrl
+    ? createQueueRunner({
+        store,
+        queueUrl,
+        logger: logger.child({ component: 'queue' }),
+        ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+        onStatusChange,
+      })
+    : undefined
+  const runner: JobRunner = queueRunner ?? createJobRunner({
     store,
-    pool,
+    pool: pool!,
     storage,
     logger: logger.child({ component: 'runner' }),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
     ...(options.hardTimeoutMs ? { hardTimeoutMs: options.hardTimeoutMs } : {}),
     ...(options.softTimeoutMs ? { softTimeoutMs: options.softTimeoutMs } : {}),
-    onStatusChange(job) {
-      if (job.webhookUrl) {
-        dispatcher.enqueue(job, webhookBody(job, job.status === 'completed' ? resultUrlOf(job) : undefined)).catch((error: unknown) => {
-          logger.error({ err: error, jobId: job.id }, 'webhook event not saved')
-        })
-      }
-    },
+    onStatusChange,
     onConversion: (job, seconds) => metrics?.conversionSeconds.observe({ status: job.status }, seconds),
   })
   metrics = createMetrics(store, runner)
@@ -137,7 +181,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxUploadBytes: options.maxUploadBytes ?? 100 * 1024 * 1024,
     retentionMs: options.retentionMs ?? 7 * 24 * 3600 * 1000,
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
-    isReady: () => store.ping(),
+    isReady: async () => (await store.ping()) && (queueRunner ? await queueRunner.ping() : true),
   })
 
   const host = options.host ?? '127.0.0.1'
@@ -165,7 +209,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
   }
   void sweepExpired()
-  logger.info({ url, dataDir, concurrency: pool.size }, 'docloader server listening')
+  logger.info(
+    { url, dataDir, queue: queueUrl ? maskUrl(queueUrl) : 'embedded', store: options.store ? maskUrl(options.store) : 'sqlite', ...(pool ? { concurrency: pool.size } : {}) },
+    'docloader server listening',
+  )
 
   let closing: Promise<void> | undefined
   return {
@@ -181,13 +228,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
         await stopped
         await dispatcher.stop()
-        await pool.close()
+        await pool?.close()
         await store.close()
         logger.info('docloader server stopped')
       })()
       return closing
     },
   }
+}
+
+/** A completed event's body with its `result_url` filled in when a worker left it null. */
+function withResultUrl(delivery: WebhookDelivery, resultUrlFor: (jobId: string) => string): string {
+  if (delivery.status !== 'completed') return delivery.body
+  const body = JSON.parse(delivery.body) as { result_url?: string | null }
+  if (body.result_url) return delivery.body
+  return JSON.stringify({ ...body, result_url: resultUrlFor(delivery.jobId) })
 }
 
 async function loadOrCreateSecret(dataDir: string): Promise<string> {

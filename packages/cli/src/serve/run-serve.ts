@@ -1,4 +1,4 @@
-import { readKeysFile, parseApiKeys, startServer, type ApiKeyEntry } from '@docloader/server'
+import { maskUrl, readKeysFile, parseApiKeys, startServer, type ApiKeyEntry } from '@docloader/server'
 import { UsageError } from '../exit-codes.js'
 
 export interface ServeCommandOptions {
@@ -20,12 +20,21 @@ export interface ServeCommandOptions {
 
 /** `docloader serve`: runs until SIGTERM/SIGINT, then shuts down gracefully. Resolves to the exit code. */
 export async function runServe(options: ServeCommandOptions): Promise<number> {
-  if (options.queue && options.queue !== 'embedded') {
-    throw new UsageError(`--queue ${options.queue}: only the embedded queue is available in this version (omit --queue).`)
-  }
+  const queue = options.queue ?? process.env.DOCLOADER_QUEUE
   const store = options.store ?? process.env.DOCLOADER_STORE
-  if (store && !/^(sqlite:|file:|\/|\.)/.test(store) && /^[a-z]+:\/\//.test(store)) {
-    throw new UsageError(`--store ${store}: only a SQLite file path (or sqlite:PATH) is available in this version.`)
+  const storage = options.storage ?? process.env.DOCLOADER_STORAGE
+  const redisQueue = queue !== undefined && queue !== 'embedded'
+  if (redisQueue && !/^rediss?:\/\//.test(queue)) {
+    throw new UsageError(`--queue ${maskUrl(queue)}: expected \`embedded\` or a Redis URL (redis://host:port).`)
+  }
+  if (store && !/^(sqlite:|file:|\/|\.)/.test(store) && /^[a-z]+:\/\//.test(store) && !/^rediss?:\/\//.test(store)) {
+    throw new UsageError(`--store ${maskUrl(store)}: expected a SQLite file path (or sqlite:PATH) or a Redis URL (redis://host:port).`)
+  }
+  if (redisQueue && !(store && /^rediss?:\/\//.test(store))) {
+    throw new UsageError(`--queue ${maskUrl(queue)} needs --store redis://... too: workers write job state to the shared store.`)
+  }
+  if (storage && /^[a-z0-9]+:\/\//i.test(storage)) {
+    throw new UsageError(`--storage ${maskUrl(storage)}: only a folder is available in this version (S3 storage comes later); with several machines, use a shared folder.`)
   }
   let keys: ApiKeyEntry[] = []
   try {
@@ -38,8 +47,9 @@ export async function runServe(options: ServeCommandOptions): Promise<number> {
     port: options.port,
     host: options.host,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    ...(store ? { store: store.replace(/^(sqlite|file):(\/\/)?/, '') } : {}),
-    ...(options.storage ?? process.env.DOCLOADER_STORAGE ? { storage: (options.storage ?? process.env.DOCLOADER_STORAGE)! } : {}),
+    ...(store ? { store: /^rediss?:\/\//.test(store) ? store : store.replace(/^(sqlite|file):(\/\/)?/, '') } : {}),
+    ...(redisQueue ? { queue } : {}),
+    ...(storage ? { storage } : {}),
     keys,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(options.maxUploadBytes ? { maxUploadBytes: options.maxUploadBytes } : {}),
@@ -55,6 +65,9 @@ export async function runServe(options: ServeCommandOptions): Promise<number> {
       )
     },
   })
+  process.stderr.write(
+    `docloader server: queue ${redisQueue ? maskUrl(queue) : 'embedded'}, store ${store ? maskUrl(store) : `${options.dataDir ?? 'docloader-data'}/jobs.sqlite`}, storage ${storage ?? `${options.dataDir ?? 'docloader-data'}/files`}\n`,
+  )
   process.stderr.write(`docloader server listening on ${server.url}\n`)
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

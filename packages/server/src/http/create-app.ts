@@ -149,7 +149,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const { job, created } = await deps.store.create(record)
     if (created) {
       logFor(c).info({ jobId: id, filename: job.filename, bytes: job.sizeBytes, type: job.mimeType }, 'job accepted')
-      deps.runner.wake()
+      await deps.runner.wake(job)
     } else {
       await deps.storage.remove(org, id)
       c.header('Idempotent-Replayed', 'true')

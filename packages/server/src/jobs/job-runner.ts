@@ -34,8 +34,11 @@ export interface JobRunnerOptions {
 export interface JobRunner {
   /** Re-queues jobs a previous run left `processing`, then starts taking jobs. */
   start(): Promise<void>
-  /** A job was added: look now instead of at the next poll. */
-  wake(): void
+  /**
+   * A job was added: look now instead of at the next poll. Runners that hand jobs to a
+   * queue (BullMQ) enqueue `job` and resolve once it is queued.
+   */
+  wake(job?: JobRecord): void | Promise<void>
   /** Cancels a pending or processing job. Returns the job as it is now, or undefined if missing. */
   cancel(job: JobRecord): Promise<JobRecord>
   /** `update` events carry every job change of this process (status, progress). */

@@ -62,6 +62,12 @@ export interface WebhookDispatcherOptions {
    * @default dns.lookup with `all: true`
    */
   lookup?: (hostname: string) => Promise<LookupAddress[]>
+  /**
+   * Gives the body to sign and send for a delivery, at each attempt (the API fills in the
+   * signed result link of events that `docloader worker` processes stored without one).
+   * @default the delivery's stored body, as is
+   */
+  prepareBody?: (delivery: WebhookDelivery) => string
   /** Called after each attempt is recorded (metrics). Errors it throws are logged and ignored. */
   onAttempt?: (attempt: WebhookAttempt, delivery: WebhookDelivery) => void
 }
@@ -239,16 +245,17 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
           if (refused) return { ok: false, retry: false, error: privateAddressError(host, refused.address).message }
         }
       }
+      const body = options.prepareBody ? options.prepareBody(delivery) : delivery.body
       const response = await request(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'user-agent': USER_AGENT,
-          'x-docloader-signature': signWebhook(delivery.body, secretFor(delivery.org)),
+          'x-docloader-signature': signWebhook(body, secretFor(delivery.org)),
           'x-docloader-event-id': delivery.eventId,
           'x-docloader-attempt': String(attemptNumber),
         },
-        body: delivery.body,
+        body,
         signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,

@@ -1,0 +1,98 @@
+import { EventEmitter } from 'node:events'
+import { type ConnectionOptions, Queue } from 'bullmq'
+import { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { JobRunner } from '../jobs/job-runner.js'
+import { FINAL_STATUSES, type JobRecord } from '../jobs/job.js'
+import type { JobStore } from '../store/job-store.js'
+import { channels, type ConversionJobData, conversionJobOptions, QUEUE_NAME } from './conversion-queue.js'
+import { bullmqConnection } from './redis-url.js'
+
+export interface QueueRunnerOptions {
+  /** The shared job store (the Redis store: workers elsewhere write to it). */
+  store: JobStore
+  /** Redis of the BullMQ queue, e.g. `redis://127.0.0.1:6379`. */
+  queueUrl: string
+  /** Key prefix of the store, which also names the pub/sub channels. @default 'docloader:' */
+  prefix?: string
+  logger: Logger
+  /** Attempts per job (transient failures and interrupted conversions). @default 3 */
+  maxAttempts?: number
+  /** First retry delay of BullMQ's exponential backoff. @default 2000 */
+  retryBaseMs?: number
+  /** Called on status changes made by this process (cancel), for webhooks. */
+  onStatusChange?: (job: JobRecord) => void
+}
+
+/**
+ * The API's side of the distributed mode: the same JobRunner interface as the embedded
+ * runner, but it converts nothing. `wake(job)` adds the job to BullMQ; `docloader worker`
+ * processes take it. `events` carries the job changes workers publish, for SSE.
+ */
+export function createQueueRunner(options: QueueRunnerOptions): JobRunner & { ping(): Promise<boolean> } {
+  const { store, logger } = options
+  const maxAttempts = options.maxAttempts ?? 3
+  const retryBaseMs = options.retryBaseMs ?? 2000
+  const names = channels(options.prefix ?? 'docloader:')
+  const connection = bullmqConnection(options.queueUrl)
+  const queue = new Queue<ConversionJobData, string, string>(QUEUE_NAME, { connection: connection as ConnectionOptions })
+  queue.on('error', (error) => logger.error({ err: error }, 'queue connection error'))
+  // Commands here must fail fast when Redis is down (readyz, cancel), unlike BullMQ's own.
+  const publisher = new Redis({ ...connection, maxRetriesPerRequest: 1, lazyConnect: true })
+  const subscriber = new Redis({ ...connection, lazyConnect: true })
+  publisher.on('error', () => undefined)
+  subscriber.on('error', () => undefined)
+  const events = new EventEmitter<{ update: [JobRecord] }>()
+  events.setMaxListeners(0)
+
+  subscriber.on('message', (channel: string, message: string) => {
+    if (channel !== names.updates) return
+    try {
+      events.emit('update', JSON.parse(message) as JobRecord)
+    } catch (error) {
+      logger.warn({ err: error }, 'unreadable job update from a worker')
+    }
+  })
+
+  return {
+    events,
+    active: 0,
+
+    async start() {
+      await Promise.all([publisher.connect(), subscriber.connect()])
+      await subscriber.subscribe(names.updates)
+    },
+
+    async wake(job) {
+      if (!job) return
+      await queue.add('convert', { jobId: job.id }, conversionJobOptions(job.id, maxAttempts, retryBaseMs))
+    },
+
+    async cancel(job) {
+      if (FINAL_STATUSES.has(job.status)) return job
+      const cancelled = await store.update(job.id, { status: 'cancelled', completedAt: new Date().toISOString() }, ['pending', 'processing'])
+      if (!cancelled) return (await store.getById(job.id)) ?? job
+      // The worker converting it (if any) aborts on this message, or at its next progress write.
+      await publisher.publish(names.cancel, job.id).catch((error: unknown) => logger.warn({ err: error, jobId: job.id }, 'cancel not published; the worker sees it at its next progress write'))
+      // A waiting BullMQ job can go now; a locked one is left to its worker.
+      await queue.remove(job.id).catch(() => undefined)
+      events.emit('update', cancelled)
+      options.onStatusChange?.(cancelled)
+      return cancelled
+    },
+
+    async ping() {
+      try {
+        return (await Promise.race([publisher.ping(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())])) === 'PONG'
+      } catch {
+        return false
+      }
+    },
+
+    async stop() {
+      await Promise.allSettled([queue.close(), subscriber.quit(), publisher.quit()])
+      subscriber.disconnect()
+      publisher.disconnect()
+    },
+  }
+}
