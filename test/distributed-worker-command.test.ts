@@ -150,9 +150,10 @@ describe('docloader worker', () => {
     const doomed = await startWorker()
     const job = await submit(300)
     await until(job.id, running, 'the worker to convert')
-    const rescuer = await startWorker()
     const killedAt = Date.now()
     doomed.process.kill('SIGKILL')
+    // Its start-up overlaps the wait for the lock to expire.
+    const rescuer = await startWorker()
     const done = await until(job.id, (current) => current.status === 'completed', 'another worker to complete the job', 30_000)
     expect(done).toMatchObject({ attempts: 2, pages_done: 300, error: null })
     // Lock 2 s + stalled check every 1 s, then the conversion itself.

@@ -12,7 +12,6 @@ import type { JobRecord, WebhookDelivery } from './jobs/job.js'
 import { createJobRunner, type JobRunner } from './jobs/job-runner.js'
 import { createMetrics } from './metrics/create-metrics.js'
 import { createConversionPool } from './pool/create-conversion-pool.js'
-import { createQueueRunner } from './queue/queue-runner.js'
 import { isRedisUrl, maskUrl } from './queue/redis-url.js'
 import { createLocalStorage } from './storage/local-storage.js'
 import { withStatusCache } from './store/cached-job-store.js'
@@ -144,8 +143,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       })
     }
   }
+  // BullMQ is loaded only for a Redis queue: the embedded default never imports it.
   const queueRunner = queueUrl
-    ? createQueueRunner({
+    ? (await import('./queue/queue-runner.js')).createQueueRunner({
         store,
         queueUrl,
         logger: logger.child({ component: 'queue' }),

@@ -4,9 +4,11 @@
  * listing, results, cancel and webhooks all go through the API, whichever worker ran the
  * job. Run `pnpm exec tsc -b` first.
  */
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createRedisJobStore } from '../src/store/redis-job-store.js'
 import { verifyWebhookSignature } from '../src/webhooks/sign-webhook.js'
 import { startWorker, type RunningWorker } from '../src/worker.js'
 import { call, getJob, listJobs, markdownDocument, sleep, submitJob, waitForJob, waitUntil } from './api-requests.js'
@@ -125,6 +127,26 @@ describe('API with BullMQ workers on Redis', () => {
     const done = await waitForJob(server, job.id, undefined, { timeoutMs: 30_000 })
     // Handed back, not left to stall: the interrupted attempt does not count.
     expect(done).toMatchObject({ status: 'completed', attempts: 1, pages_done: 200 })
+  })
+
+  it('a job stored but never enqueued (enqueue lost) is enqueued when an API starts', async () => {
+    const id = 'job_lostenqueue0000000000000'
+    const upload = join(server.dataDir, 'files', 'acme', id)
+    await mkdir(upload, { recursive: true })
+    await writeFile(join(upload, 'upload'), markdownDocument('Lost enqueue'))
+    const store = createRedisJobStore({ url: redis.url })
+    const now = new Date()
+    await store.create({
+      id, org: 'acme', status: 'pending', filename: 'lost.md', mimeType: 'text/markdown', sizeBytes: 40, outputFormat: 'md', options: {},
+      progress: 0, pagesDone: 0, pagesTotal: 0, attempts: 0, runAfter: 0, createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 3600_000).toISOString(), webhookAttempts: [],
+    })
+    await store.close()
+    await sleep(300)
+    expect((await getJob(server, id)).status).toBe('pending')
+    const second = await startTestServer({ queue: redis.url, store: redis.url, dataDir: server.dataDir })
+    expect((await waitForJob(second, id)).status).toBe('completed')
+    expect(await (await call(server, `/api/v1/jobs/${id}/result`)).text()).toContain('# Lost enqueue')
   })
 
   it('readyz checks store and queue', async () => {

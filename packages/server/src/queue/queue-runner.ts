@@ -20,6 +20,12 @@ export interface QueueRunnerOptions {
   maxAttempts?: number
   /** First retry delay of BullMQ's exponential backoff. @default 2000 */
   retryBaseMs?: number
+  /**
+   * How often pending jobs of the store are enqueued again (BullMQ ignores a job id it
+   * holds), so a job whose enqueue failed after it was stored still runs. Also done at start.
+   * @default 60000
+   */
+  reconcileIntervalMs?: number
   /** Called on status changes made by this process (cancel), for webhooks. */
   onStatusChange?: (job: JobRecord) => void
 }
@@ -54,6 +60,17 @@ export function createQueueRunner(options: QueueRunnerOptions): JobRunner & { pi
     }
   })
 
+  const enqueue = (jobId: string) => queue.add('convert', { jobId }, conversionJobOptions(jobId, maxAttempts, retryBaseMs))
+  let reconciler: NodeJS.Timeout | undefined
+  async function reconcile(): Promise<void> {
+    if (!store.listPending) return
+    try {
+      for (const job of await store.listPending(1000)) await enqueue(job.id)
+    } catch (error) {
+      logger.warn({ err: error }, 'could not enqueue pending jobs again')
+    }
+  }
+
   return {
     events,
     active: 0,
@@ -61,11 +78,14 @@ export function createQueueRunner(options: QueueRunnerOptions): JobRunner & { pi
     async start() {
       await Promise.all([publisher.connect(), subscriber.connect()])
       await subscriber.subscribe(names.updates)
+      await reconcile()
+      reconciler = setInterval(() => void reconcile(), options.reconcileIntervalMs ?? 60_000)
+      reconciler.unref()
     },
 
     async wake(job) {
       if (!job) return
-      await queue.add('convert', { jobId: job.id }, conversionJobOptions(job.id, maxAttempts, retryBaseMs))
+      await enqueue(job.id)
     },
 
     async cancel(job) {
@@ -90,6 +110,7 @@ export function createQueueRunner(options: QueueRunnerOptions): JobRunner & { pi
     },
 
     async stop() {
+      clearInterval(reconciler)
       await Promise.allSettled([queue.close(), subscriber.quit(), publisher.quit()])
       subscriber.disconnect()
       publisher.disconnect()

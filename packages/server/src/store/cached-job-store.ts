@@ -94,6 +94,7 @@ export function withStatusCache(store: JobStore, options: StatusCacheOptions = {
     },
 
     listProcessing: () => store.listProcessing(),
+    ...(store.listPending ? { listPending: (limit: number) => store.listPending!(limit) } : {}),
 
     async addWebhookAttempt(jobId, attempt) {
       await invalidate(jobId)

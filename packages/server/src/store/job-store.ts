@@ -55,6 +55,11 @@ export interface JobStore {
   claimNext(now: number): Promise<JobRecord | undefined>
   /** Jobs left `processing` by a previous run (server restart): all of them. */
   listProcessing(): Promise<JobRecord[]>
+  /**
+   * The oldest `pending` jobs (claim order), at most `limit`. Optional: the API of the
+   * distributed mode uses it to enqueue jobs whose enqueue was lost (Redis store).
+   */
+  listPending?(limit: number): Promise<JobRecord[]>
   /** Appends one attempt to the job's `webhookAttempts` (no lost appends under concurrency); no-op when the job is gone. */
   addWebhookAttempt(jobId: string, attempt: WebhookAttempt): Promise<void>
   /** Jobs whose `expiresAt` is before `now`, at most `limit`. */

@@ -494,6 +494,11 @@ function buildStore(redis: ScriptedRedis, prefix: string, owned: boolean): JobSt
       return (await range(k.status('processing'), '-', '+', 'BYLEX', false, -1, 'sort')).map(r => parseJob(r.data))
     },
 
+    async listPending(limit) {
+      open()
+      return (await range(k.status('pending'), '-', '+', 'BYLEX', false, Math.max(1, Math.floor(limit)), 'sort')).map(r => parseJob(r.data))
+    },
+
     async addWebhookAttempt(jobId, attempt) {
       open()
       await redis.docloaderJobAddAttempt(k.job(jobId), JSON.stringify(attempt))
