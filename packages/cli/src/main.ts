@@ -8,7 +8,7 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 export async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name('docloader')
-    .description('Convert documents (PDF, text, Markdown, CSV) into Markdown, plain text or JSON, locally or as a service.')
+    .description('Convert documents (PDF, Word, PowerPoint, Excel, OpenDocument, EPUB, HTML, images, text, Markdown, CSV) into Markdown, plain text or JSON, locally or as a service.')
     .version(version, '-v, --version')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) })
