@@ -30,7 +30,7 @@ beforeAll(async () => {
   hugePagePdf = join(dir, 'huge-page.pdf')
   truncatedPdf = join(dir, 'truncated.pdf')
   await writeFile(slowPdf, generateTextPdf(200))
-  await writeFile(hugePagePdf, generateTextPdf(1, 15_000))
+  await writeFile(hugePagePdf, generateTextPdf(1, 40_000))
   const bytes = await readFile(fixture)
   await writeFile(truncatedPdf, bytes.subarray(0, bytes.length >> 1))
 })
