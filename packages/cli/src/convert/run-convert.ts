@@ -1,11 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import type { ConvertOptions, OutputFormat } from '@docloader/core'
-import { UsageError } from '../exit-codes.js'
-import { collectInputs } from './collect-inputs.js'
-import { displayPath, finishConvert } from './finish-convert.js'
-import { createReporter, type FileOutcome } from './reporter.js'
+import type { ConvertOptions } from '@docloader/core'
+import { displayPath, EXTENSIONS, finishConvert } from './finish-convert.js'
+import type { FileOutcome } from './reporter.js'
+import { startConvert } from './start-convert.js'
 
 export interface ConvertCommandOptions {
   out?: string
@@ -27,8 +26,6 @@ export interface ConvertCommandOptions {
   apiKey?: string
 }
 
-const EXTENSIONS: Record<OutputFormat, string> = { markdown: 'md', text: 'txt', json: 'json' }
-
 /** `docloader convert`: resolves to the exit code. */
 export async function runConvert(inputs: string[], options: ConvertCommandOptions): Promise<number> {
   const server = options.server ?? (process.env.DOCLOADER_SERVER || undefined)
@@ -39,31 +36,7 @@ export async function runConvert(inputs: string[], options: ConvertCommandOption
   const started = performance.now()
   const core = await import('@docloader/core')
   const format = core.normaliseFormat(options.format)
-  try {
-    core.parsePageSelection(options.pages)
-  } catch (error) {
-    throw new UsageError((error as Error).message.replace('`pages`', '--pages'))
-  }
-
-  const collected = await collectInputs(inputs)
-  // Stdout only for one file named as such: a folder or glob writes files even when it matches one.
-  const toStdout =
-    !options.out && !options.json && inputs.length === 1 && collected.files.length === 1 && collected.files[0]!.from === 'file' && collected.failures.length === 0
-  const outDir = options.out ? resolve(options.out) : toStdout ? undefined : resolve('docloader-out')
-  // A terminal that reports 0 columns (a pty without a size: `script`, some container and CI
-  // shells) gets plain lines: ora would divide by 0 and clear Infinity lines, hanging the run.
-  const mode = options.json ? 'silent' : process.stderr.isTTY && process.stderr.columns > 0 ? 'tty' : 'plain'
-  const reporter = await createReporter(mode)
-
-  const outcomes: FileOutcome[] = collected.failures.map((failure) => ({
-    input: failure.input,
-    ok: false,
-    pages: 0,
-    ms: 0,
-    cached: false,
-    error: { code: failure.code, message: failure.message },
-  }))
-  for (const outcome of outcomes) reporter.finished(outcome)
+  const { collected, outDir, reporter, outcomes } = await startConvert(inputs, options)
 
   const cacheDir = options.cache === false ? undefined : typeof options.cache === 'string' ? resolve(options.cache) : defaultCacheDir()
   const engine = core.createEngine({
@@ -108,7 +81,7 @@ export async function runConvert(inputs: string[], options: ConvertCommandOption
       const { result } = item
       let output: string | undefined
       if (outDir) {
-        const target = join(outDir, `${file.outputName}.${EXTENSIONS[format]}`)
+        const target = join(outDir, `${file.outputName}.${EXTENSIONS[options.format]}`)
         await mkdir(dirname(target), { recursive: true })
         await writeFile(target, result.content)
         output = displayPath(target)

@@ -3,10 +3,11 @@ import { dirname, join, resolve } from 'node:path'
 import type { DocloaderClient, Job } from '@docloader/client'
 import { UsageError } from '../exit-codes.js'
 import { createRemoteClient } from '../remote/create-remote-client.js'
-import { collectInputs, type CollectedFile } from './collect-inputs.js'
+import type { CollectedFile } from './collect-inputs.js'
 import { displayPath, EXTENSIONS, finishConvert } from './finish-convert.js'
-import { createReporter, type FileOutcome } from './reporter.js'
+import type { FileOutcome } from './reporter.js'
 import type { ConvertCommandOptions } from './run-convert.js'
+import { startConvert } from './start-convert.js'
 
 /** Documents in flight against a server when --concurrency is not given. */
 const DEFAULT_REMOTE_CONCURRENCY = 4
@@ -25,30 +26,8 @@ export async function runRemoteConvert(inputs: string[], options: ConvertCommand
   ] as const) {
     if (given) throw new UsageError(`${flag} is not available with --server: the server applies its own settings. Convert locally (without --server) to use it.`)
   }
-  const { parsePageSelection } = await import('@docloader/core')
-  try {
-    parsePageSelection(options.pages)
-  } catch (error) {
-    throw new UsageError((error as Error).message.replace('`pages`', '--pages'))
-  }
+  const { collected, outDir, reporter, outcomes } = await startConvert(inputs, options)
   const client = await createRemoteClient(options)
-
-  const collected = await collectInputs(inputs)
-  const toStdout =
-    !options.out && !options.json && inputs.length === 1 && collected.files.length === 1 && collected.files[0]!.from === 'file' && collected.failures.length === 0
-  const outDir = options.out ? resolve(options.out) : toStdout ? undefined : resolve('docloader-out')
-  const mode = options.json ? 'silent' : process.stderr.isTTY && process.stderr.columns > 0 ? 'tty' : 'plain'
-  const reporter = await createReporter(mode)
-
-  const outcomes: FileOutcome[] = collected.failures.map((failure) => ({
-    input: failure.input,
-    ok: false,
-    pages: 0,
-    ms: 0,
-    cached: false,
-    error: { code: failure.code, message: failure.message },
-  }))
-  for (const outcome of outcomes) reporter.finished(outcome)
 
   const stop = new AbortController()
   const onSignal = () => stop.abort()
