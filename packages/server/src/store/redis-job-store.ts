@@ -3,6 +3,7 @@ import { DocloaderError } from '@docloader/core'
 import { JOB_STATUSES } from '../jobs/job.js'
 import type { JobRecord, JobStatus, WebhookDelivery } from '../jobs/job.js'
 import type { JobPage, JobStore } from './job-store.js'
+import { checkEpochMs, checkStatus, clampLimit, isoToMs } from './record-checks.js'
 
 export interface RedisJobStoreOptions {
   /**
@@ -51,8 +52,6 @@ const PING_TIMEOUT_MS = 2000
 /** Compare-and-set rounds `update` tries before giving up under contention. */
 const MAX_UPDATE_ROUNDS = 100
 
-const DEFAULT_LIMIT = 20
-const MAX_LIMIT = 100
 
 /** Fields every JobRecord has: a patch setting one to `undefined` leaves it unchanged. */
 const REQUIRED_FIELDS: ReadonlySet<string> = new Set<keyof JobRecord>([
@@ -645,35 +644,14 @@ function toDelivery(fields: string[]): WebhookDelivery {
   }
 }
 
-function checkStatus(status: unknown): void {
-  if (!(JOB_STATUSES as readonly unknown[]).includes(status)) {
-    throw new TypeError(`Expected a job status (${JOB_STATUSES.join(', ')}), got \`${String(status)}\` (${typeof status})`)
-  }
-}
 
-function isoToMs(field: string, iso: string): number {
-  const ms = typeof iso === 'string' ? Date.parse(iso) : Number.NaN
-  if (Number.isNaN(ms)) throw new TypeError(`Expected \`${field}\` to be an ISO date, got \`${String(iso)}\` (${typeof iso})`)
-  return ms
-}
 
-function checkEpochMs(field: string, value: number): number {
-  if (!Number.isFinite(value)) throw new TypeError(`Expected \`${field}\` to be epoch milliseconds, got \`${String(value)}\` (${typeof value})`)
-  return value
-}
 
 /** Epoch ms as 17 digits that sort as text the way the numbers sort. */
 function sortMs(ms: number): string {
   return (BigInt(ms) + MS_OFFSET).toString().padStart(MS_WIDTH, '0')
 }
 
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined) return DEFAULT_LIMIT
-  if (!Number.isFinite(limit)) {
-    throw new DocloaderError('INVALID_OPTION', `Expected \`limit\` to be a number from 1 to ${MAX_LIMIT}, got \`${String(limit)}\` (${typeof limit})`, { details: { option: 'limit' } })
-  }
-  return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)))
-}
 
 /** Cursor: base64url of `r1:<sort ms>:<seq>`, the position of the last job of the page. */
 function encodeCursor(sortMember: string): string {

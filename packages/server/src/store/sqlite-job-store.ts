@@ -5,6 +5,7 @@ import { DocloaderError } from '@docloader/core'
 import { JOB_STATUSES } from '../jobs/job.js'
 import type { JobRecord, JobStatus, WebhookAttempt, WebhookDelivery } from '../jobs/job.js'
 import type { JobPage, JobStore, ListOptions } from './job-store.js'
+import { checkEpochMs, checkStatus, clampLimit, isoToMs } from './record-checks.js'
 
 export interface SqliteJobStoreOptions {
   /**
@@ -68,8 +69,6 @@ const MIGRATIONS: readonly string[] = [
 
 const SCHEMA_VERSION = MIGRATIONS.length
 
-const DEFAULT_LIMIT = 20
-const MAX_LIMIT = 100
 
 /** Fields every JobRecord has: a patch setting one to `undefined` leaves it unchanged. */
 const REQUIRED_FIELDS: ReadonlySet<string> = new Set<keyof JobRecord>([
@@ -468,22 +467,8 @@ function toUpdateParams(id: string, patch: Partial<Omit<JobRecord, 'id' | 'org'>
   }
 }
 
-function checkStatus(status: unknown): void {
-  if (!(JOB_STATUSES as readonly unknown[]).includes(status)) {
-    throw new TypeError(`Expected a job status (${JOB_STATUSES.join(', ')}), got \`${String(status)}\` (${typeof status})`)
-  }
-}
 
-function isoToMs(field: string, iso: string): number {
-  const ms = typeof iso === 'string' ? Date.parse(iso) : Number.NaN
-  if (Number.isNaN(ms)) throw new TypeError(`Expected \`${field}\` to be an ISO date, got \`${String(iso)}\` (${typeof iso})`)
-  return ms
-}
 
-function checkEpochMs(field: string, value: number): number {
-  if (!Number.isFinite(value)) throw new TypeError(`Expected \`${field}\` to be epoch milliseconds, got \`${String(value)}\` (${typeof value})`)
-  return value
-}
 
 function parseJob(data: string): JobRecord {
   return JSON.parse(data) as JobRecord
@@ -503,13 +488,6 @@ function toDelivery(row: DeliveryRow): WebhookDelivery {
   }
 }
 
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined) return DEFAULT_LIMIT
-  if (!Number.isFinite(limit)) {
-    throw new DocloaderError('INVALID_OPTION', `Expected \`limit\` to be a number from 1 to ${MAX_LIMIT}, got \`${String(limit)}\` (${typeof limit})`, { details: { option: 'limit' } })
-  }
-  return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)))
-}
 
 /** Cursor: base64url of `v1:<created ms>:<seq>`, the position of the last job of the page. */
 function encodeCursor(createdMs: number, seq: number): string {
