@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { convertPdf } from '../src/convert/pdf/index.js'
+import { loadPdfjs, openDocument } from '../src/convert/pdf/load-document.js'
+import { embeddedScan, findImages } from '../src/convert/pdf/page-image.js'
+import { createEngine } from '../src/engine/create-engine.js'
 import { DEFAULT_LIMITS, type ConverterContext } from '../src/options.js'
 import { parsePageSelection } from '../src/page-selection.js'
 
@@ -21,23 +24,44 @@ function context(pages?: string): ConverterContext & { warnings: string[] } {
   }
 }
 
-type PageSpec = 'text' | 'image' | 'blank'
+type PageSpec = 'text' | 'image' | 'blank' | 'garbled' | 'stamped' | 'turned'
 
-/** A small PDF written by hand: pages with a line of text, a drawn grey image (a "scan"), or nothing. */
+const LINE = 'Hello from a page with text'
+
+/**
+ * A small PDF written by hand. Pages: `text` a line of text; `image` a drawn grey image (a
+ * "scan"); `blank` nothing; `garbled` large text whose font maps every character to the
+ * private-use area (a broken encoding: it renders as letters, extracts as garbage); `stamped`
+ * a page-sized image with a short stamp of text; `turned` large text on a page with /Rotate 90.
+ */
 function makePdf(pages: PageSpec[]): Uint8Array {
   const objects: string[] = []
   const add = (body: string): number => objects.push(body)
   const catalog = add('')
   const pagesObj = add('')
   const font = add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>')
+  const cmap =
+    '/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Garbage def /CMapType 2 def ' +
+    '1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfrange <20> <7E> <E020> endbfrange endcmap ' +
+    'CMapName currentdict /CMap defineresource pop end end'
+  const toUnicode = add(`<< /Length ${cmap.length} >>\nstream\n${cmap}\nendstream`)
+  const garbledFont = add(`<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode ${toUnicode} 0 R >>`)
   const image = add(`<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 64 >>\nstream\n${'\x80'.repeat(64)}\nendstream`)
   const kids: number[] = []
   for (const spec of pages) {
-    const content = spec === 'text' ? 'BT /F1 12 Tf 72 720 Td (Hello from a page with text) Tj ET' : spec === 'image' ? 'q 400 0 0 500 100 150 cm /Im1 Do Q' : ''
+    const content = {
+      text: `BT /F1 12 Tf 72 720 Td (${LINE}) Tj ET`,
+      image: 'q 400 0 0 500 100 150 cm /Im1 Do Q',
+      blank: '',
+      garbled: `BT /F2 28 Tf 72 700 Td (${LINE}) Tj ET`,
+      stamped: 'q 560 0 0 740 26 26 cm /Im1 Do Q BT /F1 9 Tf 40 770 Td (COPY 0001) Tj ET',
+      turned: `BT /F1 28 Tf 72 700 Td (${LINE}) Tj ET`,
+    }[spec]
     const stream = add(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`)
     kids.push(
       add(
-        `<< /Type /Page /Parent ${pagesObj} 0 R /MediaBox [0 0 612 792] /Contents ${stream} 0 R /Resources << /Font << /F1 ${font} 0 R >> /XObject << /Im1 ${image} 0 R >> >> >>`,
+        `<< /Type /Page /Parent ${pagesObj} 0 R /MediaBox [0 0 612 792]${spec === 'turned' ? ' /Rotate 90' : ''} /Contents ${stream} 0 R ` +
+          `/Resources << /Font << /F1 ${font} 0 R /F2 ${garbledFont} 0 R >> /XObject << /Im1 ${image} 0 R >> >> >>`,
       ),
     )
   }
@@ -55,23 +79,25 @@ function makePdf(pages: PageSpec[]): Uint8Array {
   return Buffer.from(out, 'latin1')
 }
 
-describe('PDF pages without a text layer (scans)', () => {
+describe('PDF pages without a text layer, converted without OCR', () => {
   it('fails with UNSUPPORTED_TYPE when every page is a scan', async () => {
     const error = await convertPdf(makePdf(['image', 'image']), context()).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'UNSUPPORTED_TYPE' })
-    expect((error as Error).message).toBe('This PDF is scanned: none of its 2 pages has a text layer. OCR is not available in this version.')
+    expect((error as Error).message).toBe(
+      'This PDF is scanned: none of its 2 pages has a text layer, and OCR is not available here (convert through an engine to read scans).',
+    )
   })
 
   it('fails the same way on a real scanned PDF', async () => {
     const error = await convertPdf(await fixture('scan_amsguide_p10.pdf'), context()).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'UNSUPPORTED_TYPE' })
-    expect((error as Error).message).toMatch(/scanned.*OCR is not available/)
+    expect((error as Error).message).toMatch(/scanned.*OCR is not available here/)
   })
 
   it('converts the pages with text and flags the scanned ones as partial', async () => {
     const ctx = context()
     const result = await convertPdf(makePdf(['text', 'image', 'blank', 'image']), ctx)
-    const reason = 'pages 2, 4 have no text layer (scanned); OCR is not available in this version'
+    const reason = 'pages 2, 4 have no text layer (scanned), and OCR is not available here (convert through an engine to read scans)'
     expect(result.metadata.partial).toEqual({ reason, code: 'OCR_FAILED' })
     expect(ctx.warnings).toEqual([reason])
     expect(result.pages[0]!.blocks.some((b) => 'text' in b && b.text === 'Hello from a page with text')).toBe(true)
@@ -90,5 +116,70 @@ describe('PDF pages without a text layer (scans)', () => {
     const error = await convertPdf(makePdf(['text', 'image']), context('2')).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'UNSUPPORTED_TYPE' })
     expect((error as Error).message).toContain('the selected page has no text layer')
+  })
+})
+
+describe('PDF pages read by OCR', () => {
+  const engine = createEngine({ ocr: { tesseract: { workers: 1 } } })
+  afterAll(() => engine.close())
+
+  it('reads a real scanned PDF under the default `ocr: auto`, recording the provider per page', async () => {
+    const result = await engine.convert(await fixture('scan_amsguide_p10.pdf'))
+    expect(result.document.pages).toHaveLength(1)
+    expect(result.document.pages[0]!.ocr).toMatchObject({ provider: 'tesseract', confidence: expect.any(Number) })
+    expect(result.document.pages[0]!.ocr!.confidence).toBeGreaterThan(0.8)
+    expect(result.content).toContain('Book Formatting')
+    expect(result.content).toMatch(/\\?\\roster/)
+    expect(result.metadata.partial).toBeUndefined()
+  })
+
+  it('OCRs only the scanned page of a mixed PDF and keeps the text layer of the other', async () => {
+    const result = await engine.convert(makePdf(['text', 'garbled', 'blank']))
+    const [text, garbled, blank] = result.document.pages
+    expect(text!.ocr).toBeUndefined()
+    expect(text!.blocks).toEqual([expect.objectContaining({ text: LINE })])
+    expect(garbled!.ocr).toMatchObject({ provider: 'tesseract' })
+    expect(garbled!.blocks.map((b) => ('text' in b ? b.text : '')).join(' ')).toContain(LINE)
+    expect(blank!.ocr).toBeUndefined()
+    expect(result.content).not.toMatch(/[\uE000-\uF8FF]/)
+  })
+
+  it('reads a page turned by /Rotate the right way up, and OCRs every page under `ocr: force`', async () => {
+    const result = await engine.convert(makePdf(['text', 'turned']), { ocr: 'force' })
+    expect(result.document.pages.map((p) => p.ocr?.provider)).toEqual(['tesseract', 'tesseract'])
+    expect(result.content.match(new RegExp(LINE, 'g'))).toHaveLength(2)
+  })
+
+  it('OCRs a scan that carries a short stamp of text, and never a page with a good text layer', async () => {
+    const result = await engine.convert(makePdf(['stamped', 'text']))
+    expect(result.document.pages[0]!.ocr).toMatchObject({ provider: 'tesseract' })
+    expect(result.document.pages[1]!.ocr).toBeUndefined()
+    const born = await engine.convert(await fixture('node-documentation.pdf'))
+    expect(born.document.pages.every((page) => page.ocr === undefined)).toBe(true)
+  })
+
+  it('keeps the garbled text and flags a scan as partial under `ocr: off`', async () => {
+    const result = await engine.convert(makePdf(['garbled', 'image']), { ocr: 'off' })
+    expect(result.document.pages.every((page) => page.ocr === undefined)).toBe(true)
+    expect(result.metadata.partial).toEqual({ code: 'OCR_FAILED', reason: 'page 2 has no text layer (scanned), and OCR is off (`--ocr off`)' })
+    const error = await engine.convert(await fixture('scan_amsguide_p10.pdf'), { ocr: 'off' }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'UNSUPPORTED_TYPE', message: expect.stringContaining('OCR is off') })
+  })
+
+  it('takes a scan page from its embedded image instead of rendering it', async () => {
+    const pdfjs = await loadPdfjs()
+    const { task, document } = await openDocument(pdfjs, await fixture('scan_amsguide_p10.pdf'), undefined)
+    try {
+      const page = await document.getPage(1)
+      const size = page.getViewport({ scale: 1 })
+      const images = await findImages(page, pdfjs, (p) => p)
+      expect(images).toHaveLength(1)
+      const pixels = await embeddedScan(page, images, size)
+      expect(pixels).toMatchObject({ source: 'embedded', channels: 3 })
+      expect(pixels!.dpi).toBeGreaterThan(190)
+      expect(pixels!.dpi).toBeLessThan(210)
+    } finally {
+      await task.destroy()
+    }
   })
 })

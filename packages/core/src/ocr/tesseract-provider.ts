@@ -106,7 +106,10 @@ export function createTesseractProvider(options: TesseractProviderOptions = {}):
     async create() {
       const { createWorker, OEM } = await load()
       const langPath = await languagePath(['osd'], '4.0.0_best_int')
-      return (await createWorker('osd', OEM.TESSERACT_ONLY, { ...quiet, langPath, legacyCore: true, legacyLang: true })) as Worker
+      const worker = (await createWorker('osd', OEM.TESSERACT_ONLY, { ...quiet, langPath, legacyCore: true, legacyLang: true })) as Worker
+      // Tesseract prints notes such as "Too few characters. Skipping this page" to stderr.
+      await worker.setParameters({ debug_file: '/dev/null' } as Partial<Tesseract.WorkerParams>)
+      return worker
     },
     destroy,
     onBusy: setBusy,

@@ -1,6 +1,7 @@
 import type { Block, Page, TableBlock } from '../../document.js'
 import { flagFurniture } from './furniture.js'
 import { resolveBlocks, type SizeHistogram } from './headings.js'
+import type { ImagePlacement } from './page-image.js'
 import type { ProtoBlock, TextBlock } from './paragraphs.js'
 
 export interface PageLayout {
@@ -8,8 +9,13 @@ export interface PageLayout {
   width: number
   height: number
   blocks: ProtoBlock[]
-  /** The page has no text but draws an image: a scan without a text layer. */
-  scanned?: boolean
+  /**
+   * Why the page's text layer is not usable (see `unusableTextLayer`): a scan without text,
+   * garbage from a broken font encoding, or a few characters stamped on a page-sized image.
+   */
+  unreadable?: 'no-text' | 'garbled' | 'image-page'
+  /** The images the page draws, when they were read (pages with little or no text). */
+  images?: ImagePlacement[]
 }
 
 /**

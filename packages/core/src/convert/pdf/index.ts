@@ -1,11 +1,15 @@
 import { DocloaderError } from '../../errors.js'
-import type { Converter, ConvertedDocument } from '../../options.js'
+import type { Page } from '../../document.js'
+import { pageFromOcr } from '../../ocr/ocr-page.js'
+import { prepareForOcr } from '../../ocr/prepare-image.js'
+import type { Converter, ConvertedDocument, ConverterContext } from '../../options.js'
 import { finishDocument, type PageLayout } from './finish-document.js'
 import { FontStyles } from './font-styles.js'
 import { SizeHistogram } from './headings.js'
 import { mayHaveUrlLinks, readLinks } from './links.js'
-import { loadPdfjs, openDocument, toPdfError, type PdfPage } from './load-document.js'
+import { loadPdfjs, openDocument, toPdfError, type PdfDocument, type PdfPage } from './load-document.js'
 import { readMetadata } from './metadata.js'
+import { embeddedScan, findImages, renderPage } from './page-image.js'
 import { analysePage, type DocumentState } from './page-layout.js'
 
 /**
@@ -32,16 +36,22 @@ export const convertPdf: Converter = async (bytes, context) => {
     const metadata = await readMetadata(document)
     const guard = <T>(promise: Promise<T>): Promise<T> => untilAborted(promise, signal)
     const links = mayHaveUrlLinks(bytes) ? await guard(readLinks(pdfjs, document, selected)).catch(rethrowAbort(signal)) : new Map<number, unknown[]>()
+    const mode = context.ocrMode ?? 'auto'
+    const ocr = mode === 'off' ? undefined : context.ocr
     const state: DocumentState = {
       pdfjs,
       fonts: new FontStyles(),
       sizes: new SizeHistogram(),
       links,
       graphics: { tried: 0, useful: 0 },
+      ocrAvailable: ocr !== undefined,
       guard,
     }
     const layouts: PageLayout[] = []
+    const ocrPages: Page[] = []
+    const ocrFailures: { number: number; error: DocloaderError }[] = []
     let partial: ConvertedDocument['metadata']['partial']
+    let done = 0
     for (const number of selected) {
       // pdfjs's in-process worker only queues microtasks: without a macrotask turn per page,
       // timers (time limits) and messages (cancel) could not run until the whole document is done.
@@ -50,13 +60,21 @@ export const convertPdf: Converter = async (bytes, context) => {
       let page: PdfPage | undefined
       try {
         page = await state.guard(document.getPage(number))
-        layouts.push(await analysePage(page, number, state))
+        if (ocr && mode === 'force') {
+          const size = page.getViewport({ scale: 1 })
+          const images = await findImages(page, pdfjs, guard)
+          await readByOcr(page, { number, width: size.width, height: size.height, blocks: [], images })
+        } else {
+          const layout = await analysePage(page, number, state)
+          if (ocr && layout.unreadable) await readByOcr(page, layout)
+          else layouts.push(layout)
+        }
       } catch (error) {
         signal.throwIfAborted()
         const problem = toPdfError(error, context.password !== undefined)
-        if (layouts.length === 0 || problem.code !== 'CORRUPT_FILE') throw problem
+        if (done === 0 || problem.code !== 'CORRUPT_FILE') throw problem
         partial = {
-          reason: `Only ${layouts.length} of ${selected.length} pages could be read: page ${number} is damaged (${problem.message})`,
+          reason: `Only ${done} of ${selected.length} pages could be read: page ${number} is damaged (${problem.message})`,
           code: 'CORRUPT_FILE',
         }
         context.warn(partial.reason)
@@ -64,33 +82,79 @@ export const convertPdf: Converter = async (bytes, context) => {
       } finally {
         page?.cleanup()
       }
+      done++
       context.pageDone()
     }
-    const scanned = layouts.filter((l) => l.scanned).map((l) => l.number)
-    if (scanned.length > 0 && scanned.length === layouts.length && !partial) {
+
+    /** OCRs one page; a page that every provider failed on is left empty and reported. */
+    async function readByOcr(page: PdfPage, layout: PageLayout): Promise<void> {
+      try {
+        ocrPages.push(await ocrPage(page, layout, document, context, ocr!))
+      } catch (error) {
+        signal.throwIfAborted()
+        if (!(error instanceof DocloaderError) || error.code !== 'OCR_FAILED') throw error
+        ocrFailures.push({ number: layout.number, error })
+        ocrPages.push({ number: layout.number, width: layout.width, height: layout.height, blocks: [] })
+      }
+    }
+
+    if (ocrFailures.length > 0 && ocrFailures.length === done) throw ocrFailures[0]!.error
+    if (ocrFailures.length > 0) {
+      const numbers = ocrFailures.map((f) => f.number)
+      const reason = `OCR failed on ${numbers.length === 1 ? 'page' : 'pages'} ${numbers.join(', ')} (${ocrFailures[0]!.error.message})`
+      context.warn(reason)
+      partial ??= { reason, code: 'OCR_FAILED' }
+    }
+    const scanned = layouts.filter((l) => l.unreadable).map((l) => l.number)
+    const why = mode === 'off' ? 'OCR is off (`--ocr off`)' : 'OCR is not available here (convert through an engine to read scans)'
+    if (scanned.length > 0 && scanned.length === layouts.length && ocrPages.length === 0 && !partial) {
       const n = layouts.length
       const which = context.pageSelection.all ? 'its' : 'the selected'
       throw new DocloaderError(
         'UNSUPPORTED_TYPE',
-        `This PDF is scanned: ${n === 1 ? `${which} page has` : `none of ${which} ${n} pages has`} ${n === 1 ? 'no text layer' : 'a text layer'}. OCR is not available in this version.`,
+        `This PDF is scanned: ${n === 1 ? `${which} page has` : `none of ${which} ${n} pages has`} ${n === 1 ? 'no text layer' : 'a text layer'}, and ${why}.`,
         { details: { scannedPages: scanned } },
       )
     }
     if (scanned.length > 0) {
-      const reason = `${scanned.length === 1 ? 'page' : 'pages'} ${scanned.join(', ')} ${scanned.length === 1 ? 'has' : 'have'} no text layer (scanned); OCR is not available in this version`
+      const reason = `${scanned.length === 1 ? 'page' : 'pages'} ${scanned.join(', ')} ${scanned.length === 1 ? 'has' : 'have'} no text layer (scanned), and ${why}`
       context.warn(reason)
       partial ??= { reason, code: 'OCR_FAILED' }
     }
-    const pages = finishDocument(layouts, state.sizes)
+    // OCR'd pages stay out of the cross-page passes: their structure comes from the OCR provider.
+    const pages = [...finishDocument(layouts, state.sizes), ...ocrPages].sort((a, b) => a.number - b.number)
     const result: ConvertedDocument = {
       pages,
-      metadata: { ...metadata, pageCount, pagesConverted: layouts.length },
+      metadata: { ...metadata, pageCount, pagesConverted: done },
     }
     if (partial) result.metadata.partial = partial
     return result
   } finally {
     await task.destroy().catch(() => {})
   }
+}
+
+/**
+ * Reads one page by OCR: the page's own scan image when that is all the page is, else the page
+ * rendered at about 300 dpi; prepared like any image (greyscale, normalised, density set).
+ */
+async function ocrPage(
+  page: PdfPage,
+  layout: PageLayout,
+  document: PdfDocument,
+  context: ConverterContext,
+  ocr: NonNullable<ConverterContext['ocr']>,
+): Promise<Page> {
+  const size = { width: layout.width, height: layout.height }
+  const images = layout.images ?? []
+  const pixels = (await embeddedScan(page, images, size)) ?? (await renderPage(page, document, context.limits.maxPixels, context.signal))
+  context.signal.throwIfAborted()
+  const image = await prepareForOcr(pixels.data, {
+    maxPixels: Math.max(context.limits.maxPixels, pixels.width * pixels.height),
+    raw: { width: pixels.width, height: pixels.height, channels: pixels.channels },
+    dpi: pixels.dpi,
+  })
+  return pageFromOcr(layout.number, await ocr(image), size, context.warn)
 }
 
 /** A catch handler: links are optional, so a failure to read them yields none, unless aborted. */

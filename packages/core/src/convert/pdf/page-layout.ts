@@ -3,13 +3,14 @@ import type { PageLayout } from './finish-document.js'
 import type { SizeHistogram } from './headings.js'
 import { applyLinks, linkAreas } from './links.js'
 import type { PdfPage, Pdfjs } from './load-document.js'
+import { coverage, findImages } from './page-image.js'
 import { readGraphics, type PageGraphics } from './page-graphics.js'
 import { layoutLines, makeTextBlock, type ProtoBlock, type TextBlock } from './paragraphs.js'
 import { xyCut, type Placed } from './reading-order.js'
 import { takeBandRows } from './furniture.js'
 import { findAlignedTables, findRuledTables, isTable, type FoundTable } from './tables.js'
 import { buildRows, itemsToRuns, joinLine, makeFragment, splitFragments, type Row } from './text-lines.js'
-import type { Fragment, Line, Mark } from './types.js'
+import type { Fragment, Line, Mark, Run } from './types.js'
 
 /** What a page analysis needs from the document-wide state. */
 export interface DocumentState {
@@ -23,6 +24,8 @@ export interface DocumentState {
    * A document that draws neither on its first pages is not asked again (drawings are costly).
    */
   graphics: { tried: number; useful: number }
+  /** Whether pages with an unusable text layer will be OCR'd (else their text is kept). */
+  ocrAvailable: boolean
   /** Waits for a pdfjs promise, or rejects at once when the conversion is aborted. */
   guard<T>(promise: Promise<T>): Promise<T>
 }
@@ -44,11 +47,10 @@ export async function analysePage(page: PdfPage, number: number, state: Document
   // Font names reach us only through an operator list: get one for pages with new fonts.
   if (state.fonts.needsNames(content.items, styles)) graphics = await fetchGraphics()
   let runs = itemsToRuns(content.items, styles, state.fonts, transform)
-  if (runs.length === 0) {
-    const layout: PageLayout = { number, width: viewport.width, height: viewport.height, blocks: [] }
-    if (await drawsImage(page, state)) layout.scanned = true
-    return layout
-  }
+  // Without OCR a garbled or thin text layer is still the best reading there is.
+  const unreadable = runs.length === 0 || state.ocrAvailable ? await unusableTextLayer(page, runs, viewport, state) : undefined
+  if (unreadable) return { number, width: viewport.width, height: viewport.height, blocks: [], ...unreadable }
+  if (runs.length === 0) return { number, width: viewport.width, height: viewport.height, blocks: [] }
   const worthAsking = state.graphics.useful > 0 || state.graphics.tried < 3
   if (!graphics && worthAsking && mayNeedGraphics(buildRows(runs))) graphics = await fetchGraphics()
   const annotations = state.links.get(number)
@@ -85,15 +87,51 @@ export async function analysePage(page: PdfPage, number: number, state: Document
   return { number, width: viewport.width, height: viewport.height, blocks }
 }
 
-/** Whether a page draws an image (asked only of pages without text, to tell scans from blank pages). */
-async function drawsImage(page: PdfPage, state: DocumentState): Promise<boolean> {
-  const OPS = state.pdfjs.OPS
-  const images = new Set<number>([
-    OPS.paintImageXObject, OPS.paintInlineImageXObject, OPS.paintImageMaskXObject, OPS.paintImageXObjectRepeat,
-    OPS.paintInlineImageXObjectGroup, OPS.paintImageMaskXObjectGroup, OPS.paintImageMaskXObjectRepeat,
-  ])
-  const operatorList = await state.guard(page.getOperatorList({ annotationMode: state.pdfjs.AnnotationMode.DISABLE }))
-  return operatorList.fnArray.some((fn) => images.has(fn))
+/** Below this many characters a page's text may be a stamp or a page number on a scan. */
+const THIN_TEXT_CHARS = 40
+/** Share of unreadable characters from which a text layer is garbage. */
+const GARBAGE_SHARE = 0.3
+
+/**
+ * Why the page's text layer cannot be used, if it cannot: `no-text` (a scan: no text, draws
+ * an image), `garbled` (mostly replacement, private-use or control characters: a broken font
+ * encoding) or `image-page` (a few characters over a page-sized image: a stamp on a scan).
+ * Pages with a good text layer, and blank pages, give undefined. Drawings are read only for
+ * pages with little or no text.
+ */
+async function unusableTextLayer(
+  page: PdfPage,
+  runs: Run[],
+  viewport: { width: number; height: number },
+  state: DocumentState,
+): Promise<Pick<PageLayout, 'unreadable' | 'images'> | undefined> {
+  let chars = 0
+  let bad = 0
+  for (const run of runs) {
+    for (const ch of run.text) {
+      if (/\s/.test(ch)) continue
+      chars++
+      if (isUnreadable(ch.codePointAt(0)!)) bad++
+    }
+  }
+  if (chars > 0 && bad / chars >= GARBAGE_SHARE) return { unreadable: 'garbled' }
+  if (chars > THIN_TEXT_CHARS) return undefined
+  const images = await findImages(page, state.pdfjs, state.guard)
+  if (images.length === 0) return undefined
+  if (chars === 0) return { unreadable: 'no-text', images }
+  const largest = Math.max(...images.map((image) => coverage(image, viewport.width, viewport.height)))
+  return largest >= 0.5 ? { unreadable: 'image-page', images } : undefined
+}
+
+/** U+FFFD, private-use and control characters: what broken font encodings come out as. */
+function isUnreadable(code: number): boolean {
+  return (
+    code === 0xfffd ||
+    code < 0x20 ||
+    (code >= 0x7f && code < 0xa0) ||
+    (code >= 0xe000 && code <= 0xf8ff) ||
+    code >= 0xf0000
+  )
 }
 
 function box(f: Fragment): { x0: number; x1: number; top: number; bottom: number } {
