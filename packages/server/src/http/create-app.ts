@@ -65,12 +65,17 @@ export function createApp(deps: AppDeps): Hono<Env> {
     deps.metrics.httpSeconds.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000)
   })
 
-  app.onError((error, c) => {
+  app.onError(async (error, c) => {
     if (error instanceof HttpError) {
       for (const [name, value] of Object.entries(error.headers)) c.header(name, value)
       return c.json({ error: { code: error.code, message: error.message } }, error.status)
     }
     logFor(c).error({ err: error }, 'request failed')
+    // A store (or queue) that stopped answering is an outage the client can wait out, not a bug.
+    if (!(await deps.isReady().catch(() => false))) {
+      c.header('Retry-After', '5')
+      return c.json({ error: { code: 'UNAVAILABLE', message: 'The job store is not reachable; retry in a few seconds.' } }, 503)
+    }
     return c.json({ error: { code: 'INTERNAL', message: 'Internal error; the request id identifies it in the server logs.' } }, 500)
   })
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `No route ${c.req.method} ${new URL(c.req.url).pathname}.` } }, 404))
@@ -146,7 +151,14 @@ export function createApp(deps: AppDeps): Hono<Env> {
       expiresAt: new Date(now.getTime() + deps.retentionMs).toISOString(),
       webhookAttempts: [],
     }
-    const { job, created } = await deps.store.create(record)
+    let stored: Awaited<ReturnType<JobStore['create']>>
+    try {
+      stored = await deps.store.create(record)
+    } catch (error) {
+      await deps.storage.remove(org, id).catch(() => undefined)
+      throw error
+    }
+    const { job, created } = stored
     if (created) {
       logFor(c).info({ jobId: id, filename: job.filename, bytes: job.sizeBytes, type: job.mimeType }, 'job accepted')
       await deps.runner.wake(job)

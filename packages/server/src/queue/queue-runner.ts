@@ -41,7 +41,9 @@ export function createQueueRunner(options: QueueRunnerOptions): JobRunner & { pi
   const retryBaseMs = options.retryBaseMs ?? 2000
   const names = channels(options.prefix ?? 'docloader:')
   const connection = bullmqConnection(options.queueUrl)
-  const queue = new Queue<ConversionJobData, string, string>(QUEUE_NAME, { connection: connection as ConnectionOptions })
+  // No offline queue: an add while Redis is down fails at once instead of holding the
+  // upload's request until Redis is back (the job is stored; reconcile enqueues it later).
+  const queue = new Queue<ConversionJobData, string, string>(QUEUE_NAME, { connection: { ...connection, enableOfflineQueue: false } as ConnectionOptions })
   queue.on('error', (error) => logger.error({ err: error }, 'queue connection error'))
   // Commands here must fail fast when Redis is down (readyz, cancel), unlike BullMQ's own.
   const publisher = new Redis({ ...connection, maxRetriesPerRequest: 1, lazyConnect: true })
@@ -76,16 +78,23 @@ export function createQueueRunner(options: QueueRunnerOptions): JobRunner & { pi
     active: 0,
 
     async start() {
-      await Promise.all([publisher.connect(), subscriber.connect()])
+      await Promise.all([publisher.connect(), subscriber.connect(), queue.waitUntilReady()])
       await subscriber.subscribe(names.updates)
       await reconcile()
+      // Back from a Redis outage: enqueue the jobs stored while the queue was unreachable.
+      queue.getBackend().on('ready', () => void reconcile())
       reconciler = setInterval(() => void reconcile(), options.reconcileIntervalMs ?? 60_000)
       reconciler.unref()
     },
 
     async wake(job) {
       if (!job) return
-      await enqueue(job.id)
+      try {
+        await enqueue(job.id)
+      } catch (error) {
+        // Stored, so not lost: enqueued again when Redis is back (or at the next reconcile).
+        logger.warn({ err: error, jobId: job.id }, 'job stored but not enqueued; it is enqueued once the queue answers')
+      }
     },
 
     async cancel(job) {
