@@ -150,6 +150,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         queueUrl,
         logger: logger.child({ component: 'queue' }),
         ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+        ...(options.hardTimeoutMs ? { hardTimeoutMs: options.hardTimeoutMs } : {}),
+        ...(options.softTimeoutMs ? { softTimeoutMs: options.softTimeoutMs } : {}),
         onStatusChange,
       })
     : undefined

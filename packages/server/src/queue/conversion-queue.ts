@@ -13,6 +13,13 @@ export const QUEUE_NAME = 'docloader-conversions'
 export interface ConversionJobData {
   /** Id of the job in the store. */
   jobId: string
+  /**
+   * The API's hard time limit (`serve --hard-timeout`): the worker applies the smaller of
+   * this and its own. Absent: the worker's own limit.
+   */
+  hardTimeoutMs?: number
+  /** The API's soft time limit, likewise. */
+  softTimeoutMs?: number
 }
 
 /** Redis pub/sub channels, under the store's key prefix. */

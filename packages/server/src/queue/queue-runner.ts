@@ -26,6 +26,10 @@ export interface QueueRunnerOptions {
    * @default 60000
    */
   reconcileIntervalMs?: number
+  /** Hard time limit sent with every job; workers apply the smaller of it and their own. @default none */
+  hardTimeoutMs?: number
+  /** Soft time limit sent with every job, likewise. @default none */
+  softTimeoutMs?: number
   /** Called on status changes made by this process (cancel), for webhooks. */
   onStatusChange?: (job: JobRecord) => void
 }
@@ -62,7 +66,11 @@ export function createQueueRunner(options: QueueRunnerOptions): JobRunner & { pi
     }
   })
 
-  const enqueue = (jobId: string) => queue.add('convert', { jobId }, conversionJobOptions(jobId, maxAttempts, retryBaseMs))
+  const limits = {
+    ...(options.hardTimeoutMs ? { hardTimeoutMs: options.hardTimeoutMs } : {}),
+    ...(options.softTimeoutMs ? { softTimeoutMs: options.softTimeoutMs } : {}),
+  }
+  const enqueue = (jobId: string) => queue.add('convert', { jobId, ...limits }, conversionJobOptions(jobId, maxAttempts, retryBaseMs))
   let reconciler: NodeJS.Timeout | undefined
   async function reconcile(): Promise<void> {
     if (!store.listPending) return

@@ -116,6 +116,9 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
 
     const controller = new AbortController()
     running.set(id, controller)
+    // The API's limits travel with the job; the stricter of the API's and ours applies.
+    const hardLimitMs = Math.min(hardTimeoutMs, bullJob.data.hardTimeoutMs ?? Infinity)
+    const softLimitMs = Math.min(options.softTimeoutMs ?? Infinity, bullJob.data.softTimeoutMs ?? Infinity)
     const started = performance.now()
     let lastWrite = 0
     let pending: Promise<unknown> = Promise.resolve()
@@ -128,8 +131,8 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
           outputPath: storage.resultPath(job.org, id, job.outputFormat),
           format: job.outputFormat,
           options: job.options,
-          hardTimeoutMs,
-          ...(options.softTimeoutMs ? { softTimeoutMs: options.softTimeoutMs } : {}),
+          hardTimeoutMs: hardLimitMs,
+          ...(Number.isFinite(softLimitMs) ? { softTimeoutMs: softLimitMs } : {}),
         },
         {
           signal: controller.signal,
@@ -165,7 +168,7 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
         ['processing'],
       )
       if (completed) {
-        log.info({ seconds: (performance.now() - started) / 1000, pages: outcome.metadata.pagesConverted }, 'conversion completed')
+        log.info({ seconds: (performance.now() - started) / 1000, pages: outcome.metadata.pagesConverted, thread: outcome.threadId }, 'conversion completed')
         await changed(completed, true)
       }
       return 'completed'
