@@ -61,6 +61,14 @@ export interface ConvertOptions {
    * @default the engine's `timeout` (none)
    */
   timeout?: number
+  /**
+   * Soft time limit in milliseconds, for documents read by OCR: past it OCR stops (the page
+   * being read is abandoned), pages read so far are kept, and the result is flagged
+   * `metadata.partial` with code `TIMEOUT`. Fails with `TIMEOUT` only if no page was read.
+   * Pages with a text layer are still converted. `timeout` (the hard limit) still applies.
+   * @default none
+   */
+  softTimeout?: number
   /** Cancels the conversion (fails with `CANCELLED`). */
   signal?: AbortSignal
   /**
@@ -147,6 +155,11 @@ export interface ConverterContext {
    * when OCR is off. Absent outside an engine.
    */
   ocr?: (image: OcrImage) => Promise<OcrResult>
+  /**
+   * Aborts when the soft time limit (`softTimeout`) passes: converters stop OCR then, keep
+   * what they read and flag the result partial (see `softLimitPartial`). OCR calls abort with it.
+   */
+  ocrStop?: AbortSignal
 }
 
 export interface PageSelection {

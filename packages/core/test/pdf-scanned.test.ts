@@ -4,8 +4,10 @@ import { convertPdf } from '../src/convert/pdf/index.js'
 import { loadPdfjs, openDocument } from '../src/convert/pdf/load-document.js'
 import { embeddedScan, findImages } from '../src/convert/pdf/page-image.js'
 import { createEngine } from '../src/engine/create-engine.js'
+import type { OcrProvider } from '../src/ocr/ocr-provider.js'
 import { DEFAULT_LIMITS, type ConverterContext } from '../src/options.js'
 import { parsePageSelection } from '../src/page-selection.js'
+import { renderTextImage } from './render-text-image.js'
 
 const fixture = (name: string): Promise<Buffer> => readFile(new URL(`./fixtures/pdf/${name}`, import.meta.url))
 
@@ -180,6 +182,65 @@ describe('PDF pages read by OCR', () => {
       expect(pixels!.dpi).toBeLessThan(210)
     } finally {
       await task.destroy()
+    }
+  })
+})
+
+describe('the soft time limit (`softTimeout`)', () => {
+  /**
+   * An OCR provider that answers its first `quick` calls at once and then hangs until aborted;
+   * `aborted` counts the calls that ended by the signal.
+   */
+  function slowAfter(quick: number): OcrProvider & { aborted: number } {
+    let calls = 0
+    const provider = {
+      name: 'slow',
+      aborted: 0,
+      recognize(_image: unknown, _options: unknown, signal: AbortSignal) {
+        calls++
+        if (signal.aborted) {
+          provider.aborted++
+          return Promise.reject(signal.reason as Error)
+        }
+        if (calls <= quick) return Promise.resolve({ text: `Page read by OCR number ${calls}`, confidence: 0.9, provider: 'slow' })
+        return new Promise<never>((_resolve, reject) => {
+          signal.addEventListener('abort', () => {
+            provider.aborted++
+            reject(signal.reason as Error)
+          })
+        })
+      },
+    }
+    return provider
+  }
+
+  it('stops OCR at the limit, keeps the pages read and the text pages, and flags the result partial', async () => {
+    const provider = slowAfter(1)
+    const engine = createEngine({ ocr: { provider } })
+    try {
+      await engine.convert(makePdf(['text'])) // pdfjs loaded before the clock starts
+      const result = await engine.convert(makePdf(['image', 'image', 'text', 'image']), { softTimeout: 4000 })
+      expect(provider.aborted).toBe(1)
+      expect(result.metadata.partial).toEqual({ code: 'TIMEOUT', reason: 'OCR stopped at the soft time limit of 4 s: pages 2, 4 were not read.' })
+      expect(result.metadata.warnings).toContain(result.metadata.partial!.reason)
+      expect(result.content).toContain('Page read by OCR number 1')
+      expect(result.content).toContain(LINE)
+      expect(result.document.pages.map((p) => p.ocr?.provider)).toEqual(['slow', undefined, undefined, undefined])
+    } finally {
+      await engine.close()
+    }
+  })
+
+  it('fails with TIMEOUT when no page was read by the limit, for PDFs and images alike', async () => {
+    const engine = createEngine({ ocr: { provider: slowAfter(0) } })
+    try {
+      const error = await engine.convert(makePdf(['image', 'image']), { softTimeout: 200 }).catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('No page had been read') })
+      const image = await engine.convert(await renderTextImage('Too slow'), { softTimeout: 200 }).catch((e: unknown) => e)
+      expect(image).toMatchObject({ code: 'TIMEOUT' })
+      await expect(engine.convert(makePdf(['text']), { softTimeout: -1 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    } finally {
+      await engine.close()
     }
   })
 })

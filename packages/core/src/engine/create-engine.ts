@@ -139,9 +139,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0)) {
       throw new DocloaderError('INVALID_OPTION', `Expected \`timeout\` to be a number of milliseconds above 0, got \`${String(timeout)}\`.`)
     }
+    const softTimeout = convertOptions.softTimeout
+    if (softTimeout !== undefined && (!Number.isFinite(softTimeout) || softTimeout <= 0)) {
+      throw new DocloaderError('INVALID_OPTION', `Expected \`softTimeout\` to be a number of milliseconds above 0, got \`${String(softTimeout)}\`.`)
+    }
     const { signal, dispose } = combineSignals(convertOptions.signal, closing.signal, timeout)
+    const soft = softTimeout === undefined ? undefined : softStop(softTimeout)
     try {
-      const ocrHandle = ocr.forDocument(convertOptions, signal)
+      const ocrHandle = ocr.forDocument(convertOptions, soft ? AbortSignal.any([signal, soft.signal]) : signal)
       signal.throwIfAborted()
       events.emit('start', { id, filename })
       const bytes = await abortable(readInput(input, limits.maxBytes, signal), signal)
@@ -179,6 +184,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
           warn: (message) => warnings.push(message),
           ocrMode: ocrHandle.mode,
           ocr: ocrHandle.ocr,
+          ...(soft ? { ocrStop: soft.signal } : {}),
         }
         const convert = await loadConverter(type.format)
         converted = await abortable(convert(bytes, context), signal)
@@ -207,6 +213,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       throw failure
     } finally {
       dispose()
+      soft?.dispose()
     }
   }
 
@@ -309,6 +316,16 @@ function combineSignals(user: AbortSignal | undefined, closing: AbortSignal, tim
     signals.push(controller.signal)
   }
   return { signal: AbortSignal.any(signals), dispose: () => clearTimeout(timer) }
+}
+
+/** The soft time limit: a signal that aborts with TIMEOUT after `ms`, for OCR to stop at. */
+function softStop(ms: number): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController()
+  const timer = setTimeout(
+    () => controller.abort(new DocloaderError('TIMEOUT', `OCR stopped at the soft time limit of ${formatSeconds(ms)}.`)),
+    ms,
+  )
+  return { signal: controller.signal, dispose: () => clearTimeout(timer) }
 }
 
 /** The error for an aborted conversion: our own reason (TIMEOUT, closed) or CANCELLED. */

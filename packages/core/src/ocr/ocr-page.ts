@@ -1,4 +1,5 @@
-import type { Block, Page } from '../document.js'
+import type { Block, DocumentMetadata, Page } from '../document.js'
+import { DocloaderError } from '../errors.js'
 import type { OcrResult } from './ocr-provider.js'
 
 /** Pages read with less confidence than this are flagged in the warnings. */
@@ -29,4 +30,23 @@ export function pageFromOcr(number: number, result: OcrResult, size: { width?: n
     blocks,
     ocr: { provider: result.provider, confidence: result.confidence, ...(result.attempts?.length ? { attempts: result.attempts } : {}) },
   }
+}
+
+/**
+ * After the soft time limit stopped OCR: the `partial` flag naming the pages left unread, or a
+ * TIMEOUT error when no page was read at all (an empty result is not a partial one).
+ */
+export function softLimitPartial(unread: number[], pagesRead: number, stop: AbortSignal): NonNullable<DocumentMetadata['partial']> {
+  const limit = stop.reason instanceof Error ? stop.reason.message : 'OCR stopped at the soft time limit.'
+  if (pagesRead === 0) {
+    throw new DocloaderError('TIMEOUT', `${limit} No page had been read by then. Raise the time limit or convert fewer pages.`, {
+      details: { unreadPages: unread },
+    })
+  }
+  return { code: 'TIMEOUT', reason: `${limit.replace(/\.$/, '')}: ${unread.length === 1 ? 'page' : 'pages'} ${unread.join(', ')} ${unread.length === 1 ? 'was' : 'were'} not read.` }
+}
+
+/** Whether an OCR failure is the soft time limit stopping it (not a cancel or the hard limit). */
+export function stoppedBySoftLimit(error: unknown, signal: AbortSignal, stop: AbortSignal | undefined): boolean {
+  return stop?.aborted === true && !signal.aborted && (error === stop.reason || (error instanceof DocloaderError && error.code === 'TIMEOUT'))
 }

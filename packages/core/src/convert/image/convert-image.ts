@@ -1,8 +1,8 @@
 import { DocloaderError } from '../../errors.js'
 import type { Page } from '../../document.js'
-import { pageFromOcr } from '../../ocr/ocr-page.js'
+import { pageFromOcr, softLimitPartial, stoppedBySoftLimit } from '../../ocr/ocr-page.js'
 import { imageError, prepareForOcr } from '../../ocr/prepare-image.js'
-import type { Converter } from '../../options.js'
+import type { ConvertedDocument, Converter } from '../../options.js'
 import { decodeBmp, isBmp } from './decode-bmp.js'
 
 /**
@@ -40,17 +40,33 @@ export const convertImage: Converter = async (bytes, context) => {
   const selected = context.pageSelection.resolve(pageCount)
   context.setPagesTotal(selected.length)
   const pages: Page[] = []
+  const unread: number[] = []
   for (const number of selected) {
     context.signal.throwIfAborted()
+    if (context.ocrStop?.aborted) {
+      unread.push(number)
+      continue
+    }
     const image = await prepareForOcr(input, {
       maxPixels,
       ...(pageCount > 1 ? { page: number - 1 } : {}),
       ...(raw ? { raw } : {}),
       ...(dpi ? { dpi } : {}),
     })
-    const result = await ocr(image)
-    pages.push(pageFromOcr(number, result, { width: image.sourceWidth, height: image.sourceHeight }, context.warn))
+    try {
+      const result = await ocr(image)
+      pages.push(pageFromOcr(number, result, { width: image.sourceWidth, height: image.sourceHeight }, context.warn))
+    } catch (error) {
+      if (!stoppedBySoftLimit(error, context.signal, context.ocrStop)) throw error
+      unread.push(number)
+      continue
+    }
     context.pageDone()
   }
-  return { pages, metadata: { pageCount, pagesConverted: pages.length } }
+  const converted: ConvertedDocument = { pages, metadata: { pageCount, pagesConverted: pages.length } }
+  if (unread.length > 0) {
+    converted.metadata.partial = softLimitPartial(unread, pages.length, context.ocrStop!)
+    context.warn(converted.metadata.partial.reason)
+  }
+  return converted
 }

@@ -1,6 +1,6 @@
 import { DocloaderError } from '../../errors.js'
 import type { Page } from '../../document.js'
-import { pageFromOcr } from '../../ocr/ocr-page.js'
+import { pageFromOcr, softLimitPartial, stoppedBySoftLimit } from '../../ocr/ocr-page.js'
 import { prepareForOcr } from '../../ocr/prepare-image.js'
 import type { Converter, ConvertedDocument, ConverterContext } from '../../options.js'
 import { finishDocument, type PageLayout } from './finish-document.js'
@@ -50,6 +50,8 @@ export const convertPdf: Converter = async (bytes, context) => {
     const layouts: PageLayout[] = []
     const ocrPages: Page[] = []
     const ocrFailures: { number: number; error: DocloaderError }[] = []
+    /** Pages left unread because the soft time limit stopped OCR. */
+    const unread: number[] = []
     let partial: ConvertedDocument['metadata']['partial']
     let done = 0
     for (const number of selected) {
@@ -88,14 +90,30 @@ export const convertPdf: Converter = async (bytes, context) => {
 
     /** OCRs one page; a page that every provider failed on is left empty and reported. */
     async function readByOcr(page: PdfPage, layout: PageLayout): Promise<void> {
+      const empty: Page = { number: layout.number, width: layout.width, height: layout.height, blocks: [] }
+      if (context.ocrStop?.aborted) {
+        unread.push(layout.number)
+        ocrPages.push(empty)
+        return
+      }
       try {
         ocrPages.push(await ocrPage(page, layout, document, context, ocr!))
       } catch (error) {
         signal.throwIfAborted()
+        if (stoppedBySoftLimit(error, signal, context.ocrStop)) {
+          unread.push(layout.number)
+          ocrPages.push(empty)
+          return
+        }
         if (!(error instanceof DocloaderError) || error.code !== 'OCR_FAILED') throw error
         ocrFailures.push({ number: layout.number, error })
-        ocrPages.push({ number: layout.number, width: layout.width, height: layout.height, blocks: [] })
+        ocrPages.push(empty)
       }
+    }
+
+    if (unread.length > 0 && !partial) {
+      partial = softLimitPartial(unread, done - unread.length, context.ocrStop!)
+      context.warn(partial.reason)
     }
 
     if (ocrFailures.length > 0 && ocrFailures.length === done) throw ocrFailures[0]!.error
@@ -149,6 +167,7 @@ async function ocrPage(
   const images = layout.images ?? []
   const pixels = (await embeddedScan(page, images, size)) ?? (await renderPage(page, document, context.limits.maxPixels, context.signal))
   context.signal.throwIfAborted()
+  context.ocrStop?.throwIfAborted()
   const image = await prepareForOcr(pixels.data, {
     maxPixels: Math.max(context.limits.maxPixels, pixels.width * pixels.height),
     raw: { width: pixels.width, height: pixels.height, channels: pixels.channels },
