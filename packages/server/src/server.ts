@@ -13,7 +13,8 @@ import { createJobRunner, type JobRunner } from './jobs/job-runner.js'
 import { createMetrics } from './metrics/create-metrics.js'
 import { createConversionPool } from './pool/create-conversion-pool.js'
 import { isRedisUrl, maskUrl } from './queue/redis-url.js'
-import { createLocalStorage } from './storage/local-storage.js'
+import { describeStorage, openStorage } from './storage/create-storage.js'
+import type { S3StorageOptions } from './storage/s3-config.js'
 import { withStatusCache } from './store/cached-job-store.js'
 import { createRedisJobStore } from './store/redis-job-store.js'
 import { createSqliteJobStore } from './store/sqlite-job-store.js'
@@ -42,11 +43,14 @@ export interface ServerOptions {
    */
   queue?: string
   /**
-   * Folder for uploads and results. With a Redis queue, workers read uploads and write
-   * results here too: the same folder for all (one machine, or a shared file system).
+   * Uploads and results: a folder, or S3-compatible object storage as `s3://bucket/prefix`
+   * (configured by `s3`). With a Redis queue, workers use the same storage: the same
+   * folder for all (one machine, or a shared file system), or the same bucket.
    * @default '<dataDir>/files'
    */
   storage?: string
+  /** S3 endpoint, region, credentials or client, for `storage: 's3://...'`. @default from the environment (DOCLOADER_S3_ENDPOINT, AWS_*) */
+  s3?: S3StorageOptions
   /**
    * API keys and their organisations. When none are given, a key is generated on first
    * start, printed once through `onGeneratedKey`, and only its hash is kept.
@@ -110,11 +114,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (queueUrl && !isRedisUrl(options.store)) {
     throw new TypeError(`A Redis queue needs a Redis job store that workers share: expected \`store\` to be a redis:// URL, got \`${options.store === undefined ? 'undefined' : maskUrl(options.store)}\`.`)
   }
+  // Opened (and an S3 bucket checked) before any connection that would keep a failed start alive.
+  const storage = await openStorage(options.storage ?? join(dataDir, 'files'), options.s3 ? { s3: options.s3 } : {})
   const store = withStatusCache(
     isRedisUrl(options.store) ? createRedisJobStore({ url: options.store }) : createSqliteJobStore({ path: resolve(options.store ?? join(dataDir, 'jobs.sqlite')) }),
   )
-  const storage = createLocalStorage(resolve(options.storage ?? join(dataDir, 'files')))
-  await mkdir(storage.root, { recursive: true })
   // With a Redis queue, workers elsewhere convert: no threads here.
   const pool = queueUrl ? undefined : createConversionPool({ ...(options.concurrency ? { size: options.concurrency } : {}) })
   const links = createLinkSigner(secret, { defaultTtlSeconds: options.linkTtlSeconds ?? 3600 })
@@ -183,7 +187,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxUploadBytes: options.maxUploadBytes ?? 100 * 1024 * 1024,
     retentionMs: options.retentionMs ?? 7 * 24 * 3600 * 1000,
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
-    isReady: async () => (await store.ping()) && (queueRunner ? await queueRunner.ping() : true),
+    isReady: async () => (await store.ping()) && (queueRunner ? await queueRunner.ping() : true) && (await storage.ping()),
   })
 
   const host = options.host ?? '127.0.0.1'
@@ -212,7 +216,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
   void sweepExpired()
   logger.info(
-    { url, dataDir, queue: queueUrl ? maskUrl(queueUrl) : 'embedded', store: options.store ? maskUrl(options.store) : 'sqlite', ...(pool ? { concurrency: pool.size } : {}) },
+    { url, dataDir, queue: queueUrl ? maskUrl(queueUrl) : 'embedded', store: options.store ? maskUrl(options.store) : 'sqlite', storage: describeStorage(storage.location, options.s3), ...(pool ? { concurrency: pool.size } : {}) },
     'docloader server listening',
   )
 
@@ -232,6 +236,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         await dispatcher.stop()
         await pool?.close()
         await store.close()
+        storage.close?.()
         logger.info('docloader server stopped')
       })()
       return closing

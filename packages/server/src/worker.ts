@@ -1,10 +1,9 @@
-import { mkdir } from 'node:fs/promises'
-import { resolve } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { createConversionPool } from './pool/create-conversion-pool.js'
 import { createQueueWorker } from './queue/queue-worker.js'
 import { isRedisUrl, maskUrl } from './queue/redis-url.js'
-import { createLocalStorage } from './storage/local-storage.js'
+import { describeStorage, openStorage } from './storage/create-storage.js'
+import type { S3StorageOptions } from './storage/s3-config.js'
 import { createRedisJobStore } from './store/redis-job-store.js'
 
 export interface WorkerOptions {
@@ -16,11 +15,14 @@ export interface WorkerOptions {
   /** Redis of the job store shared with the API. @example 'redis://redis.internal:6379' */
   store: string
   /**
-   * Folder of uploads and results: the API's `storage` folder (the same machine, or a file
-   * system every machine mounts at this path; S3 storage is not available yet).
+   * Uploads and results: the API's `storage`. A folder (the same machine, or a file system
+   * every machine mounts at this path) or `s3://bucket/prefix`, where the worker downloads
+   * each upload to a temporary file, converts it and uploads the result.
    * @default './docloader-data/files' (what `docloader serve` uses when started in the same folder)
    */
   storage?: string
+  /** S3 endpoint, region, credentials or client, for `storage: 's3://...'`. @default from the environment (DOCLOADER_S3_ENDPOINT, AWS_*) */
+  s3?: S3StorageOptions
   /** Conversions at once (one worker thread each). @default os.availableParallelism() */
   concurrency?: number
   /** Attempts per job, interrupted ones included, before it fails. @default 3 */
@@ -51,8 +53,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const logger = options.logger ?? pino({ name: 'docloader-worker' })
   if (!isRedisUrl(options.queue)) throw new TypeError(`Expected \`queue\` to be a redis:// URL, got \`${maskUrl(String(options.queue))}\`.`)
   if (!isRedisUrl(options.store)) throw new TypeError(`Expected \`store\` to be a redis:// URL (the store the API uses), got \`${maskUrl(String(options.store))}\`.`)
-  const storage = createLocalStorage(resolve(options.storage ?? 'docloader-data/files'))
-  await mkdir(storage.root, { recursive: true })
+  const storage = await openStorage(options.storage ?? 'docloader-data/files', options.s3 ? { s3: options.s3 } : {})
   const store = createRedisJobStore({ url: options.store })
   const pool = createConversionPool({ ...(options.concurrency ? { size: options.concurrency } : {}) })
   const worker = createQueueWorker({
@@ -68,7 +69,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
     ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
   })
-  logger.info({ queue: maskUrl(options.queue), store: maskUrl(options.store), storage: storage.root, concurrency: pool.size }, 'docloader worker started')
+  logger.info({ queue: maskUrl(options.queue), store: maskUrl(options.store), storage: describeStorage(storage.location, options.s3), concurrency: pool.size }, 'docloader worker started')
 
   let closing: Promise<void> | undefined
   return {
@@ -80,6 +81,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         await worker.close(deadlineMs)
         await pool.close()
         await store.close()
+        storage.close?.()
         logger.info('docloader worker stopped')
       })()
       return closing

@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { Hono, type Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
@@ -11,7 +10,7 @@ import type { LinkSigner } from '../auth/signed-links.js'
 import { FINAL_STATUSES, JOB_STATUSES, type JobOptions, type JobRecord, type JobStatus, type OutputFormat } from '../jobs/job.js'
 import type { JobRunner } from '../jobs/job-runner.js'
 import type { Metrics } from '../metrics/create-metrics.js'
-import type { LocalStorage } from '../storage/local-storage.js'
+import type { Storage } from '../storage/storage.js'
 import type { JobStore } from '../store/job-store.js'
 import { validateWebhookUrl } from '../webhooks/validate-webhook-url.js'
 import { HttpError } from './http-error.js'
@@ -21,7 +20,7 @@ import { receiveUpload } from './receive-upload.js'
 
 export interface AppDeps {
   store: JobStore
-  storage: LocalStorage
+  storage: Storage
   runner: JobRunner
   keys: ApiKeys
   links: LinkSigner
@@ -38,7 +37,7 @@ export interface AppDeps {
   retentionMs: number
   /** Base URL for links (`result_url`); from the request's Host header when unset. */
   publicUrl?: string
-  /** Whether the store (and queue) answer, for /readyz. */
+  /** Whether the store (and queue, and object storage) answer, for /readyz. */
   isReady(): Promise<boolean>
 }
 
@@ -83,7 +82,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {
     const ready = await deps.isReady().catch(() => false)
-    return ready ? c.json({ status: 'ready' }) : c.json({ error: { code: 'UNAVAILABLE', message: 'The job store is not reachable.' } }, 503)
+    return ready ? c.json({ status: 'ready' }) : c.json({ error: { code: 'UNAVAILABLE', message: 'The job store (or queue, or storage) is not reachable.' } }, 503)
   })
   app.get('/metrics', async (c) => c.body(await deps.metrics.registry.metrics(), 200, { 'Content-Type': deps.metrics.registry.contentType }))
   app.get('/openapi.json', (c) => c.json(openApiDocument))
@@ -97,6 +96,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }
     const job = await deps.store.getById(id)
     if (!job) throw new HttpError(404, 'NOT_FOUND', 'The job no longer exists (its retention ended).')
+    // Object storage hands the bytes out itself: a redirect to a fresh presigned URL.
+    if (deps.storage.resultLink && job.status === 'completed') {
+      const link = await deps.storage.resultLink(job.org, job.id, job.outputFormat)
+      if (!link) throw new HttpError(404, 'NOT_FOUND', 'The result is no longer stored (its retention ended).')
+      c.header('Cache-Control', 'no-store')
+      return c.redirect(link, 302)
+    }
     return sendResult(c, job)
   })
 
@@ -286,13 +292,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
       const why = job.status === 'failed' ? `the job failed (${job.error?.code})` : `the job is ${job.status}`
       throw new HttpError(409, 'RESULT_NOT_READY', `No result: ${why}.`)
     }
-    const path = deps.storage.resultPath(job.org, job.id, job.outputFormat)
-    const size = await deps.storage.resultSize(job.org, job.id, job.outputFormat)
-    if (size === undefined) throw new HttpError(404, 'NOT_FOUND', 'The result is no longer stored (its retention ended).')
-    const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>
+    const result = await deps.storage.readResult(job.org, job.id, job.outputFormat)
+    if (!result) throw new HttpError(404, 'NOT_FOUND', 'The result is no longer stored (its retention ended).')
+    const body = Readable.toWeb(result.body) as ReadableStream<Uint8Array>
     return c.body(body, 200, {
       'Content-Type': CONTENT_TYPES[job.outputFormat],
-      'Content-Length': String(size),
+      'Content-Length': String(result.size),
       ...(job.partial ? { 'X-Docloader-Partial': job.partial.reason.slice(0, 200).replace(/[^\x20-\x7e]/g, '?') } : {}),
     })
   }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import busboy from 'busboy'
 import { type DetectedType, SUPPORTED_FORMATS, detectSupportedType } from '@docloader/core'
-import { type LocalStorage, UploadTooLargeError } from '../storage/local-storage.js'
+import { type Storage, UploadTooLargeError } from '../storage/storage.js'
 import { HttpError } from './http-error.js'
 
 /** Bytes read before deciding the type: enough for magic numbers and text sniffing. */
@@ -22,7 +22,7 @@ export interface ReceivedUpload {
  */
 export async function receiveUpload(
   request: Request,
-  target: { storage: LocalStorage; org: string; jobId: string; maxBytes: number },
+  target: { storage: Storage; org: string; jobId: string; maxBytes: number },
 ): Promise<ReceivedUpload> {
   const contentType = request.headers.get('content-type') ?? ''
   if (!contentType.toLowerCase().startsWith('multipart/form-data')) {
@@ -82,7 +82,9 @@ export async function receiveUpload(
     body.unpipe(parser)
     body.destroy()
     await upload?.catch(() => undefined)
-    await target.storage.remove(target.org, target.jobId)
+    // The client's error (413, 415...) is the answer; object storage failing to clean up must
+    // not replace it (a refused S3 upload never became an object anyway).
+    await target.storage.remove(target.org, target.jobId).catch(() => undefined)
     throw error
   }
 }
@@ -90,7 +92,7 @@ export async function receiveUpload(
 async function storeFile(
   stream: Readable & { truncated?: boolean },
   clientName: string,
-  target: { storage: LocalStorage; org: string; jobId: string; maxBytes: number },
+  target: { storage: Storage; org: string; jobId: string; maxBytes: number },
 ): Promise<{ filename: string; type: DetectedType; bytes: number }> {
   // Read the head for type detection, then stream the rest to storage.
   const chunks: Buffer[] = []

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import type { ConversionPool } from '../pool/conversion-pool.js'
-import type { LocalStorage } from '../storage/local-storage.js'
+import type { ConversionFiles, Storage } from '../storage/storage.js'
 import type { JobStore } from '../store/job-store.js'
 import { FINAL_STATUSES, type JobRecord } from './job.js'
 
@@ -11,7 +11,7 @@ const TRANSIENT_CODES = new Set(['INTERNAL'])
 export interface JobRunnerOptions {
   store: JobStore
   pool: ConversionPool
-  storage: LocalStorage
+  storage: Storage
   logger: Logger
   /** Jobs converted at once by this process. @default pool.size */
   concurrency?: number
@@ -108,13 +108,15 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     const started = performance.now()
     let lastWrite = 0
     let pending: Promise<unknown> = Promise.resolve()
+    let files: ConversionFiles | undefined
     log.info({ attempt: job.attempts, filename: job.filename }, 'conversion started')
     try {
+      files = await storage.prepareConversion(job.org, job.id, job.outputFormat, signal)
       const outcome = await pool.run(
         {
           jobId: job.id,
-          inputPath: storage.uploadPath(job.org, job.id),
-          outputPath: storage.resultPath(job.org, job.id, job.outputFormat),
+          inputPath: files.inputPath,
+          outputPath: files.outputPath,
           format: job.outputFormat,
           options: job.options,
           hardTimeoutMs,
@@ -136,6 +138,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         },
       )
       await pending
+      await files.save()
       const completed = await store.update(
         job.id,
         {
@@ -186,6 +189,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         options.onConversion?.(failed, seconds)
         changed(failed, true)
       }
+    } finally {
+      await files?.dispose()
     }
   }
 

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { FINAL_STATUSES, type JobRecord } from '../jobs/job.js'
 import type { ConversionPool } from '../pool/conversion-pool.js'
-import type { LocalStorage } from '../storage/local-storage.js'
+import type { ConversionFiles, Storage } from '../storage/storage.js'
 import type { JobStore } from '../store/job-store.js'
 import { webhookBody } from '../webhooks/webhook-body.js'
 import {
@@ -23,7 +23,7 @@ const TRANSIENT_CODES = new Set(['INTERNAL'])
 export interface QueueWorkerOptions extends QueueTuning {
   store: JobStore
   pool: ConversionPool
-  storage: LocalStorage
+  storage: Storage
   /** Redis of the BullMQ queue. */
   queueUrl: string
   /** Key prefix of the store, which also names the pub/sub channels. @default 'docloader:' */
@@ -122,13 +122,15 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
     const started = performance.now()
     let lastWrite = 0
     let pending: Promise<unknown> = Promise.resolve()
+    let files: ConversionFiles | undefined
     log.info({ attempt: job.attempts, bullAttempt: bullJob.attemptsMade + 1, filename: job.filename }, 'conversion started')
     try {
+      files = await storage.prepareConversion(job.org, id, job.outputFormat, controller.signal)
       const outcome = await pool.run(
         {
           jobId: id,
-          inputPath: storage.uploadPath(job.org, id),
-          outputPath: storage.resultPath(job.org, id, job.outputFormat),
+          inputPath: files.inputPath,
+          outputPath: files.outputPath,
           format: job.outputFormat,
           options: job.options,
           hardTimeoutMs: hardLimitMs,
@@ -155,6 +157,7 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
         },
       )
       await pending
+      await files.save()
       const completed = await store.update(
         id,
         {
@@ -198,6 +201,7 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
       return 'failed'
     } finally {
       running.delete(id)
+      await files?.dispose()
     }
   }
 

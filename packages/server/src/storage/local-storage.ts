@@ -1,50 +1,36 @@
-import { createWriteStream } from 'node:fs'
+import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { OutputFormat } from '../jobs/job.js'
+import { fileNames, type Storage, UploadTooLargeError } from './storage.js'
 
 /**
- * Where uploads and results live: `<root>/<org>/<jobId>/upload` and `.../result.<ext>`.
- * Paths are built only from the organisation name (validated when keys are loaded) and our
- * own job ids, never from anything a client sent.
+ * Storage in a local folder: `<root>/<org>/<jobId>/upload` and `.../result.<ext>`.
+ * Conversions read and write these files in place.
  */
-export interface LocalStorage {
+export interface LocalStorage extends Storage {
   readonly root: string
   uploadPath(org: string, jobId: string): string
   resultPath(org: string, jobId: string, format: OutputFormat): string
-  /**
-   * Streams `body` into the job's upload file, first writing `head` (bytes already read for
-   * type detection). Stops with a `FILE_TOO_LARGE` error as soon as more than `maxBytes`
-   * arrived, removing the partial file. Returns the bytes written.
-   */
-  writeUpload(org: string, jobId: string, head: Uint8Array, body: Readable, maxBytes: number): Promise<number>
-  /** Size of the result file, or undefined when there is none. */
-  resultSize(org: string, jobId: string, format: OutputFormat): Promise<number | undefined>
-  /** Deletes the job's upload and result. */
-  remove(org: string, jobId: string): Promise<void>
-}
-
-export class UploadTooLargeError extends Error {
-  readonly code = 'FILE_TOO_LARGE'
 }
 
 const WRITE_BATCH_BYTES = 512 * 1024
 
-const EXTENSIONS: Record<OutputFormat, string> = { md: 'md', txt: 'txt', json: 'json' }
-
 export function createLocalStorage(root: string): LocalStorage {
   const jobDir = (org: string, jobId: string) => join(root, org, jobId)
+  const uploadPath = (org: string, jobId: string) => join(jobDir(org, jobId), fileNames.upload)
+  const resultPath = (org: string, jobId: string, format: OutputFormat) => join(jobDir(org, jobId), fileNames.result(format))
   return {
     root,
-    uploadPath: (org, jobId) => join(jobDir(org, jobId), 'upload'),
-    resultPath: (org, jobId, format) => join(jobDir(org, jobId), `result.${EXTENSIONS[format]}`),
+    location: root,
+    uploadPath,
+    resultPath,
 
     async writeUpload(org, jobId, head, body, maxBytes) {
       const dir = jobDir(org, jobId)
       await mkdir(dir, { recursive: true })
-      const target = join(dir, 'upload')
+      const target = join(dir, fileNames.upload)
       const partial = `${target}.part`
       let written = 0
       const out = createWriteStream(partial)
@@ -79,16 +65,26 @@ export function createLocalStorage(root: string): LocalStorage {
       }
     },
 
-    async resultSize(org, jobId, format) {
+    // The conversion reads the upload and writes the result in place: nothing to copy.
+    async prepareConversion(org, jobId, format) {
+      return { inputPath: uploadPath(org, jobId), outputPath: resultPath(org, jobId, format), save: async () => {}, dispose: async () => {} }
+    },
+
+    async readResult(org, jobId, format) {
+      const path = resultPath(org, jobId, format)
+      let size: number
       try {
-        return (await stat(join(jobDir(org, jobId), `result.${EXTENSIONS[format]}`))).size
+        size = (await stat(path)).size
       } catch {
         return undefined
       }
+      return { body: createReadStream(path), size }
     },
 
     async remove(org, jobId) {
       await rm(jobDir(org, jobId), { recursive: true, force: true })
     },
+
+    ping: async () => true,
   }
 }
