@@ -21,6 +21,9 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<inputs...>', 'files, folders and glob patterns')
     .option('-o, --out <dir>', 'write results here, mirroring input paths (default: stdout when the only input is one file, else ./docloader-out)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['md', 'txt', 'json']).default('md'))
+    .addOption(new Option('--ocr <mode>', 'auto: OCR only pages and images without a usable text layer; force: every page; off: never').choices(['auto', 'off', 'force']).default('auto'))
+    .option('--ocr-provider <names>', 'OCR providers tried in order per page, e.g. mistral,tesseract (mistral reads MISTRAL_API_KEY and MISTRAL_SERVER_URL)', providerList)
+    .option('--lang <codes>', 'OCR languages, e.g. eng,deu (each needs the npm package @tesseract.js-data/<code>; eng is included)', languageList)
     .option('--pages <ranges>', 'pages to convert, e.g. 1-3,7 or 5-')
     .option('--password <password>', 'password for encrypted PDFs')
     .option('-c, --concurrency <n>', 'documents converted at once (default: CPU count)', positiveInteger('--concurrency'))
@@ -145,6 +148,27 @@ function positiveInteger(flag: string) {
     if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`${flag} must be a whole number from 1 up, got "${value}".`)
     return number
   }
+}
+
+const OCR_PROVIDERS = ['tesseract', 'mistral']
+
+/** `--ocr-provider mistral,tesseract`: known names, each once. */
+function providerList(value: string): string[] {
+  const names = value.split(',').map((name) => name.trim().toLowerCase())
+  for (const name of names) {
+    if (!OCR_PROVIDERS.includes(name)) throw new InvalidArgumentError(`--ocr-provider takes a comma-separated list of ${OCR_PROVIDERS.join(', ')}, got "${name || value}".`)
+  }
+  if (new Set(names).size !== names.length) throw new InvalidArgumentError(`--ocr-provider names each provider once, got "${value}".`)
+  return names
+}
+
+/** `--lang eng,deu`: tesseract language codes (three letters, or script variants such as chi_sim). */
+function languageList(value: string): string[] {
+  const codes = value.split(/[,+]/).map((code) => code.trim())
+  for (const code of codes) {
+    if (!/^[a-z]{3}(_[a-z]+)?$/.test(code)) throw new InvalidArgumentError(`--lang takes tesseract language codes such as eng,deu or chi_sim, got "${code || value}".`)
+  }
+  return codes
 }
 
 function positiveNumber(flag: string) {

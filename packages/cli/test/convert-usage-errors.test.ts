@@ -12,6 +12,9 @@ describe('a wrong command line exits 2 with a message on stderr and converts not
     ['--pages abc', ['notes.md', '--pages', 'abc'], /--pages .*got `abc`/],
     ['--timeout 0', ['notes.md', '--timeout', '0'], /--timeout must be a number above 0/],
     ['--max-pages 2.5', ['notes.md', '--max-pages', '2.5'], /--max-pages must be a whole number/],
+    ['--ocr sometimes', ['notes.md', '--ocr', 'sometimes'], /'sometimes' is invalid.*auto, off, force/],
+    ['--ocr-provider google', ['notes.md', '--ocr-provider', 'mistral,google'], /--ocr-provider takes a comma-separated list of tesseract, mistral, got "google"/],
+    ['--lang de', ['notes.md', '--lang', 'eng,de'], /--lang takes tesseract language codes such as eng,deu or chi_sim, got "de"/],
     ['no inputs', [], /missing required argument 'inputs'/],
   ])('%s', async (_name, args, message) => {
     const cwd = await tempDir()

@@ -88,6 +88,7 @@ export interface FileSummary {
   pages: number
   ms: number
   cached: boolean
+  ocr?: { pages: number; providers: string[] }
   partial?: { reason: string; code?: string }
   error?: { code: string; message: string; details?: Record<string, unknown> }
 }

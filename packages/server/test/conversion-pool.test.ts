@@ -21,6 +21,8 @@ let slowPdf: string
 let hugePagePdf: string
 /** The first half of the fixture. */
 let truncatedPdf: string
+/** 30 pages of three short lines: quick to OCR one by one. */
+let shortPagesPdf: string
 let outputs = 0
 let pools: ConversionPool[] = []
 
@@ -29,6 +31,8 @@ beforeAll(async () => {
   slowPdf = join(dir, 'slow.pdf')
   hugePagePdf = join(dir, 'huge-page.pdf')
   truncatedPdf = join(dir, 'truncated.pdf')
+  shortPagesPdf = join(dir, 'short-pages.pdf')
+  await writeFile(shortPagesPdf, generateTextPdf(30, 3))
   await writeFile(slowPdf, generateTextPdf(200))
   await writeFile(hugePagePdf, generateTextPdf(1, 40_000))
   const bytes = await readFile(fixture)
@@ -210,14 +214,25 @@ describe('createConversionPool', () => {
     expect(after.metadata.pagesConverted).toBe(3)
   })
 
-  it('passes the soft time limit to the engine: TIMEOUT, without killing the thread', async () => {
+  it('passes the job OCR options and the soft time limit to the engine: OCR stops, the pages read are kept, flagged partial', async () => {
     const conversions = pool({ size: 1 })
     const warm = await conversions.run(task(fixture))
-    const limited = task(slowPdf, { softTimeoutMs: 500 })
-    await expect(conversions.run(limited)).rejects.toMatchObject({ code: 'TIMEOUT' })
-    expect(existsSync(limited.outputPath)).toBe(false)
+    // 30 short pages, every one OCR'd under `force`: far more than fit in the soft limit.
+    const limited = task(shortPagesPdf, { options: { ocr: 'force', language: 'eng' }, softTimeoutMs: 8000 })
+    const outcome = await conversions.run(limited)
+    expect(outcome.metadata.partial).toMatchObject({ code: 'TIMEOUT', reason: expect.stringMatching(/soft time limit of 8 s: pages .*30 were not read/) })
+    const read = outcome.metadata.pagesConverted
+    expect(await readFile(limited.outputPath, 'utf8')).toMatch(/Page 1 line 1: the quick brown fox/)
+    expect(read).toBeGreaterThanOrEqual(1)
+    expect(read).toBeLessThan(30)
     const after = await conversions.run(task(fixture))
     expect(after.threadId).toBe(warm.threadId)
+  })
+
+  it('fails a job whose OCR language is not installed with OCR_FAILED naming the package', async () => {
+    const conversions = pool({ size: 1 })
+    const job = task(shortPagesPdf, { options: { ocr: 'force', pages: '1', language: 'deu' } })
+    await expect(conversions.run(job)).rejects.toMatchObject({ code: 'OCR_FAILED', message: expect.stringContaining('@tesseract.js-data/deu') })
   })
 
   it('rejects a truncated PDF with CORRUPT_FILE and writes nothing', async () => {

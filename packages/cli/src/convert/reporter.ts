@@ -7,6 +7,8 @@ export interface FileOutcome {
   pages: number
   ms: number
   cached: boolean
+  /** Pages read by OCR and the providers that read them (absent when no page was). */
+  ocr?: { pages: number; providers: string[] }
   /** Set when the result was written but is incomplete. */
   partial?: { reason: string; code?: string }
   error?: { code: string; message: string }
@@ -70,7 +72,8 @@ export async function createReporter(mode: 'tty' | 'plain' | 'silent'): Promise<
 function describe(outcome: FileOutcome): string {
   if (!outcome.ok) return `✖ ${outcome.input}  ${outcome.error?.code}: ${outcome.error?.message}`
   const where = outcome.output ? ` → ${outcome.output}` : ''
-  const facts = `${outcome.pages} page${outcome.pages === 1 ? '' : 's'}, ${formatMs(outcome.ms)}${outcome.cached ? ', cached' : ''}`
+  const ocr = outcome.ocr ? `, ${outcome.ocr.pages === outcome.pages ? 'all' : outcome.ocr.pages} by OCR (${outcome.ocr.providers.join(', ')})` : ''
+  const facts = `${outcome.pages} page${outcome.pages === 1 ? '' : 's'}${ocr}, ${formatMs(outcome.ms)}${outcome.cached ? ', cached' : ''}`
   if (outcome.partial) return `✖ ${outcome.input}${where}  (${facts}) PARTIAL ${outcome.partial.code ?? ''}: ${outcome.partial.reason}`
   return `✔ ${outcome.input}${where}  (${facts})`
 }

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import type { ConvertOptions } from '@docloader/core'
+import { UsageError } from '../exit-codes.js'
 import { displayPath, EXTENSIONS, finishConvert } from './finish-convert.js'
 import type { FileOutcome } from './reporter.js'
 import { startConvert } from './start-convert.js'
@@ -9,6 +10,12 @@ import { startConvert } from './start-convert.js'
 export interface ConvertCommandOptions {
   out?: string
   format: 'md' | 'txt' | 'json'
+  /** When to OCR: auto (pages without a usable text layer), force, off. */
+  ocr?: 'auto' | 'off' | 'force'
+  /** OCR provider chain, e.g. ['mistral', 'tesseract']. */
+  ocrProvider?: string[]
+  /** OCR languages, e.g. ['eng', 'deu']. */
+  lang?: string[]
   pages?: string
   password?: string
   concurrency?: number
@@ -32,6 +39,9 @@ export async function runConvert(inputs: string[], options: ConvertCommandOption
   if (server) {
     const { runRemoteConvert } = await import('./run-remote-convert.js')
     return runRemoteConvert(inputs, { ...options, server })
+  }
+  if (options.ocrProvider?.includes('mistral') && !process.env.MISTRAL_API_KEY) {
+    throw new UsageError('--ocr-provider mistral needs an API key in MISTRAL_API_KEY (and MISTRAL_SERVER_URL for a server other than Mistral\'s).')
   }
   const started = performance.now()
   const core = await import('@docloader/core')
@@ -61,6 +71,9 @@ export async function runConvert(inputs: string[], options: ConvertCommandOption
     ...(options.pages ? { pages: options.pages } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),
     ...(options.includeFurniture ? { includeFurniture: true } : {}),
+    ...(options.ocr ? { ocr: options.ocr } : {}),
+    ...(options.ocrProvider ? { ocrProviders: options.ocrProvider } : {}),
+    ...(options.lang ? { languages: options.lang } : {}),
   }
   // --fail-fast: an input that could not even be collected (missing, no match) is the first failure.
   if (options.failFast && outcomes.length) stop.abort()
@@ -95,6 +108,7 @@ export async function runConvert(inputs: string[], options: ConvertCommandOption
         pages: result.metadata.pagesConverted,
         ms: result.metadata.timings.totalMs,
         cached: result.cached,
+        ...ocrFacts(result.document.pages),
         ...(result.metadata.partial ? { partial: result.metadata.partial } : {}),
       }
       outcomes.push(outcome)
@@ -109,6 +123,13 @@ export async function runConvert(inputs: string[], options: ConvertCommandOption
   }
 
   return finishConvert({ outcomes, skipped: collected.skipped, outDir, started, json: options.json })
+}
+
+/** How many pages OCR read, and which providers did. */
+function ocrFacts(pages: { ocr?: { provider: string } }[]): Pick<FileOutcome, 'ocr'> {
+  const read = pages.filter((page) => page.ocr)
+  if (read.length === 0) return {}
+  return { ocr: { pages: read.length, providers: [...new Set(read.map((page) => page.ocr!.provider))] } }
 }
 
 function defaultCacheDir(): string {

@@ -69,7 +69,14 @@ async function convertOne(
   if (signal.aborted) return failed('CANCELLED', 'The conversion was cancelled.')
   let job: Job | undefined
   try {
-    job = await client.createJob(file.path, { outputFormat: options.format, ...(options.pages ? { pages: options.pages } : {}), signal })
+    job = await client.createJob(file.path, {
+      outputFormat: options.format,
+      ...(options.pages ? { pages: options.pages } : {}),
+      ...(options.ocr && options.ocr !== 'auto' ? { ocr: options.ocr } : {}),
+      ...(options.ocrProvider ? { ocrProvider: options.ocrProvider } : {}),
+      ...(options.lang ? { language: options.lang.join(',') } : {}),
+      signal,
+    })
     progress(file.display, 0, 0)
     let done: Job
     try {

@@ -14,7 +14,7 @@ export type OutputFormat = 'md' | 'txt' | 'json'
 
 /** Conversion options the client chose (multipart fields of POST /api/v1/jobs). */
 export interface JobOptions {
-  /** `auto` | `off` | `force`; kept for the OCR engine. */
+  /** `auto` | `off` | `force`. */
   ocr?: string
   /** Provider chain, e.g. `mistral,tesseract`. */
   ocrProvider?: string

@@ -6,8 +6,7 @@
 import { rm, writeFile } from 'node:fs/promises'
 import { setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
-import { createEngine, DocloaderError, toDocloaderError } from '@docloader/core'
-import { formatDuration } from './format-duration.js'
+import { createEngine, toDocloaderError } from '@docloader/core'
 import type { FromThread, ThreadData, ToThread } from './thread-messages.js'
 
 if (!parentPort) throw new Error('conversion-thread.js must be started as a worker thread by the conversion pool.')
@@ -19,7 +18,8 @@ try {
 } catch {
   // Not permitted or not supported here: run at normal priority.
 }
-const engine = createEngine({ concurrency: 1 })
+// One conversion at a time, read by one tesseract worker: the pool runs one thread per core.
+const engine = createEngine({ concurrency: 1, ocr: { tesseract: { workers: 1 } } })
 let running: { seq: number; controller: AbortController } | undefined
 
 const send = (message: FromThread) => port.postMessage(message)
@@ -42,34 +42,30 @@ port.on('message', (message: ToThread) => {
 
 async function run(task: Extract<ToThread, { type: 'run' }>, controller: AbortController): Promise<void> {
   const { signal } = controller
-  const deadline = task.softTimeoutMs === undefined ? undefined : performance.now() + task.softTimeoutMs
   // Called at every progress event, i.e. between pages, even while the event loop is too busy
-  // to deliver the parent's cancel message or fire the engine's timeout timer.
-  const checkStop = ({ soft }: { soft: boolean }) => {
-    if (signal.aborted) return
-    if (Atomics.load(cancelled, 0) === task.seq) {
-      controller.abort()
-    } else if (soft && deadline !== undefined && performance.now() > deadline) {
-      controller.abort(new DocloaderError('TIMEOUT', `The conversion took longer than its time limit of ${formatDuration(task.softTimeoutMs!)}. Raise the timeout or convert fewer pages.`))
-    }
+  // to deliver the parent's cancel message.
+  const checkCancel = () => {
+    if (!signal.aborted && Atomics.load(cancelled, 0) === task.seq) controller.abort()
   }
+  const { options } = task
   try {
-    // ocr, ocrProvider and language are not passed yet: the engine has no OCR. Pass them
-    // here once ConvertOptions gains them.
     const result = await engine.convert(task.inputPath, {
       format: task.format,
       signal,
-      ...(task.options.pages !== undefined ? { pages: task.options.pages } : {}),
-      // The soft limit fails the conversion with TIMEOUT for now; stopping OCR and returning
-      // a partial result flagged as such comes with the OCR engine.
-      ...(task.softTimeoutMs !== undefined ? { timeout: task.softTimeoutMs } : {}),
+      ...(options.pages !== undefined ? { pages: options.pages } : {}),
+      ...(options.ocr !== undefined ? { ocr: options.ocr as 'auto' | 'off' | 'force' } : {}),
+      ...(options.ocrProvider ? { ocrProviders: options.ocrProvider.split(',') } : {}),
+      ...(options.language ? { languages: options.language.split(/[,+]/) } : {}),
+      // The soft limit stops OCR and keeps the pages read, flagged partial; the pool's hard
+      // limit kills this thread.
+      ...(task.softTimeoutMs !== undefined ? { softTimeout: task.softTimeoutMs } : {}),
       onProgress: ({ pagesDone, pagesTotal }) => {
         send({ type: 'progress', pagesDone, pagesTotal })
-        checkStop({ soft: true })
+        checkCancel()
       },
     })
-    // A cancel still discards a finished result; the soft limit no longer applies to one.
-    checkStop({ soft: false })
+    // A cancel still discards a finished result.
+    checkCancel()
     signal.throwIfAborted()
     const bytes = Buffer.from(result.content, 'utf8')
     await writeFile(task.tempPath, bytes, { flag: 'wx' })

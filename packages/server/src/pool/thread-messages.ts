@@ -25,7 +25,7 @@ export type ToThread =
       tempPath: string
       format: OutputFormat
       options: JobOptions
-      /** Passed to the engine as `timeout`, and checked between pages. */
+      /** Passed to the engine as `softTimeout`: OCR stops, the pages read are kept, flagged partial. */
       softTimeoutMs?: number
     }
   | { type: 'cancel'; seq: number }

@@ -143,7 +143,7 @@ export const convertPdf: Converter = async (bytes, context) => {
     const pages = [...finishDocument(layouts, state.sizes), ...ocrPages].sort((a, b) => a.number - b.number)
     const result: ConvertedDocument = {
       pages,
-      metadata: { ...metadata, pageCount, pagesConverted: done },
+      metadata: { ...metadata, pageCount, pagesConverted: done - unread.length - ocrFailures.length },
     }
     if (partial) result.metadata.partial = partial
     return result
