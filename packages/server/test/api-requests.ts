@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import { expect } from 'vitest'
 import type { JobView } from '../src/http/job-view.js'
 import { ACME_KEY } from './start-test-server.js'
@@ -118,4 +119,42 @@ export async function expectApiError(response: Response, status: number, code: s
   expect(typeof body.error.message).toBe('string')
   expect(body.error.message.length).toBeGreaterThan(10)
   return body.error
+}
+
+/** Streams a multipart upload of `totalBytes` (a PDF header, then filler) in chunks, without Content-Length, until the server answers. */
+export async function streamUpload(target: ServerLike, totalBytes: number): Promise<{ status: number; body: string; sentBytes: number }> {
+  const boundary = '----docloader-test-boundary'
+  const chunkSize = 32 * 1024
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n`)
+  const filler = Buffer.alloc(chunkSize, '% filler line to make the upload big\n')
+  const url = new URL('/api/v1/jobs', target.url)
+  return new Promise((resolve, reject) => {
+    let sentBytes = 0
+    let answered = false
+    const req = httpRequest(url, { method: 'POST', headers: { 'x-api-key': ACME_KEY, 'content-type': `multipart/form-data; boundary=${boundary}` } }, (res) => {
+      answered = true
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), sentBytes })
+        req.destroy()
+      })
+      res.on('error', reject)
+    })
+    // The server may drop the connection once it has answered; that is fine.
+    req.on('error', (error) => {
+      if (!answered) reject(error)
+    })
+    const pump = async () => {
+      req.write(head)
+      sentBytes += head.byteLength
+      while (!answered && sentBytes < totalBytes) {
+        if (!req.write(filler)) await new Promise((drained) => req.once('drain', drained))
+        sentBytes += filler.byteLength
+        await new Promise((paced) => setTimeout(paced, 2))
+      }
+      if (!answered) req.end(`\r\n--${boundary}--\r\n`)
+    }
+    pump().catch(reject)
+  })
 }

@@ -3,7 +3,6 @@
  * `{ error: { code, message } }`, over real HTTP. Run `pnpm exec tsc -b` first.
  */
 import { readFile } from 'node:fs/promises'
-import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
@@ -19,7 +18,7 @@ import { createConversionPool } from '../src/pool/create-conversion-pool.js'
 import { createLocalStorage } from '../src/storage/local-storage.js'
 import { createSqliteJobStore } from '../src/store/sqlite-job-store.js'
 import { orgWebhookSecret } from '../src/webhooks/webhook-secret.js'
-import { call, expectApiError, listJobs, markdownDocument, postJob, submitJob, waitForJob } from './api-requests.js'
+import { call, expectApiError, listJobs, markdownDocument, postJob, streamUpload, submitJob, waitForJob } from './api-requests.js'
 import { generateTextPdf } from './generate-text-pdf.js'
 import { ACME_KEY, GLOBEX_KEY, TEST_KEYS, closeTestServers, jobFolders, makeTempDir, startTestServer, type TestServer } from './start-test-server.js'
 
@@ -174,44 +173,6 @@ describe('409 conflict', () => {
     }
   })
 })
-
-/** Streams a multipart upload of `totalBytes` (a PDF header, then filler) in chunks, without Content-Length, until the server answers. */
-async function streamUpload(target: TestServer, totalBytes: number): Promise<{ status: number; body: string; sentBytes: number }> {
-  const boundary = '----docloader-test-boundary'
-  const chunkSize = 32 * 1024
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n`)
-  const filler = Buffer.alloc(chunkSize, '% filler line to make the upload big\n')
-  const url = new URL('/api/v1/jobs', target.url)
-  return new Promise((resolve, reject) => {
-    let sentBytes = 0
-    let answered = false
-    const req = httpRequest(url, { method: 'POST', headers: { 'x-api-key': ACME_KEY, 'content-type': `multipart/form-data; boundary=${boundary}` } }, (res) => {
-      answered = true
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), sentBytes })
-        req.destroy()
-      })
-      res.on('error', reject)
-    })
-    // The server may drop the connection once it has answered; that is fine.
-    req.on('error', (error) => {
-      if (!answered) reject(error)
-    })
-    const pump = async () => {
-      req.write(head)
-      sentBytes += head.byteLength
-      while (!answered && sentBytes < totalBytes) {
-        if (!req.write(filler)) await new Promise((drained) => req.once('drain', drained))
-        sentBytes += filler.byteLength
-        await new Promise((paced) => setTimeout(paced, 2))
-      }
-      if (!answered) req.end(`\r\n--${boundary}--\r\n`)
-    }
-    pump().catch(reject)
-  })
-}
 
 describe('413 too large', () => {
   it('stops an upload above maxUploadBytes while it is still streaming, and keeps no file', async () => {

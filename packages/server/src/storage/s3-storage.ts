@@ -62,7 +62,6 @@ export function createS3Storage(url: string, options: S3StorageOptions = {}): S3
   const jobPrefix = (org: string, jobId: string) => `${prefix}${org}/${jobId}/`
   const uploadKey = (org: string, jobId: string) => jobPrefix(org, jobId) + fileNames.upload
   const resultKey = (org: string, jobId: string, format: OutputFormat) => jobPrefix(org, jobId) + fileNames.result(format)
-  const where = endpoint ? `${location} at ${maskUrl(endpoint)}` : location
 
   return {
     location,
@@ -74,7 +73,7 @@ export function createS3Storage(url: string, options: S3StorageOptions = {}): S3
       try {
         await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: AbortSignal.timeout(20_000) })
       } catch (error) {
-        throw new StorageError('UNAVAILABLE', `S3 storage ${where} is not usable: ${explain(error, bucket, endpoint)}`, { cause: error })
+        throw new StorageError('UNAVAILABLE', `S3 storage ${location} is not usable: ${explain(error, bucket, endpoint)}`, { cause: error })
       }
     },
 
@@ -112,7 +111,7 @@ export function createS3Storage(url: string, options: S3StorageOptions = {}): S3
         return written
       } catch (error) {
         if (tooLarge) throw tooLarge
-        throw new StorageError('INTERNAL', `Could not store the upload in ${where}: ${explain(error, bucket, endpoint)}`, { cause: error })
+        throw new StorageError('INTERNAL', `Could not store the upload in ${location}: ${explain(error, bucket, endpoint)}`, { cause: error })
       }
     },
 
@@ -129,7 +128,7 @@ export function createS3Storage(url: string, options: S3StorageOptions = {}): S3
         await dispose()
         if (signal?.aborted) throw aborted()
         if (isNotFound(error)) throw new StorageError('NOT_FOUND', `The upload is no longer in ${location} (its retention ended, or it was removed).`, { cause: error })
-        throw new StorageError('INTERNAL', `Could not download the upload from ${where}: ${explain(error, bucket, endpoint)}`, { cause: error })
+        throw new StorageError('INTERNAL', `Could not download the upload from ${location}: ${explain(error, bucket, endpoint)}`, { cause: error })
       }
       return {
         inputPath,
@@ -149,7 +148,7 @@ export function createS3Storage(url: string, options: S3StorageOptions = {}): S3
             )
           } catch (error) {
             if (signal?.aborted) throw aborted()
-            throw new StorageError('INTERNAL', `Could not store the result in ${where}: ${explain(error, bucket, endpoint)}`, { cause: error })
+            throw new StorageError('INTERNAL', `Could not store the result in ${location}: ${explain(error, bucket, endpoint)}`, { cause: error })
           }
         },
         dispose,
@@ -162,7 +161,7 @@ export function createS3Storage(url: string, options: S3StorageOptions = {}): S3
         return { body: object.Body as Readable, size: Number(object.ContentLength) }
       } catch (error) {
         if (isNotFound(error)) return undefined
-        throw new StorageError('INTERNAL', `Could not read the result from ${where}: ${explain(error, bucket, endpoint)}`, { cause: error })
+        throw new StorageError('INTERNAL', `Could not read the result from ${location}: ${explain(error, bucket, endpoint)}`, { cause: error })
       }
     },
 
@@ -173,7 +172,7 @@ export function createS3Storage(url: string, options: S3StorageOptions = {}): S3
         await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
       } catch (error) {
         if (isNotFound(error)) return undefined
-        throw new StorageError('INTERNAL', `Could not look up the result in ${where}: ${explain(error, bucket, endpoint)}`, { cause: error })
+        throw new StorageError('INTERNAL', `Could not look up the result in ${location}: ${explain(error, bucket, endpoint)}`, { cause: error })
       }
       return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: presignTtl })
     },
