@@ -51,6 +51,28 @@ describe('createSqliteJobStore', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
+  it('commits concurrent writes together: each settles on its own, a failing one alone, all durable once resolved', async () => {
+    const path = join(dir, 'jobs.sqlite')
+    const store = createSqliteJobStore({ path })
+    const first = makeJob()
+    await store.create(first)
+    const jobs = Array.from({ length: 50 }, () => makeJob())
+    // One batch: 50 new jobs, a duplicate id that must fail, and an update of an earlier job.
+    const results = await Promise.allSettled([
+      ...jobs.map((job) => store.create(job)),
+      store.create({ ...makeJob(), id: first.id }),
+      store.update(first.id, { status: 'processing' }),
+    ])
+    expect(results.slice(0, 50).every((r) => r.status === 'fulfilled')).toBe(true)
+    expect(results[50]!.status).toBe('rejected')
+    expect(results[51]).toMatchObject({ status: 'fulfilled', value: { id: first.id, status: 'processing' } })
+    // Another connection (another process would be the same) sees every resolved write.
+    const reader = new Database(path, { readonly: true })
+    expect(reader.prepare('SELECT count(*) FROM jobs').pluck().get()).toBe(51)
+    reader.close()
+    await store.close()
+  })
+
   it('creates the folder and a WAL file at the current schema version', async () => {
     const path = join(dir, 'nested', 'data', 'jobs.sqlite')
     const store = createSqliteJobStore({ path })

@@ -100,9 +100,9 @@ interface DeliveryRow {
 
 /**
  * The embedded job store: one SQLite file, safe to share between processes (API and
- * workers on one machine). Each method is one short synchronous statement or transaction;
- * the methods are async only to match the JobStore interface. Errors are thrown, never
- * swallowed.
+ * workers on one machine). Reads are one short synchronous statement; writes are gathered
+ * over one turn of the event loop and committed together (see groupCommit). Errors are
+ * thrown, never swallowed.
  *
  * @example
  * const store = createSqliteJobStore({ path: './data/jobs.sqlite' })
@@ -143,8 +143,8 @@ function openDatabase(options: SqliteJobStoreOptions): Database.Database {
     }
     // FULL, not NORMAL: in WAL mode NORMAL does not fsync at commit, so after a power loss or
     // OS crash the last commits can roll back, and a job whose `create` already resolved
-    // (and got its 202) would be gone. FULL fsyncs the WAL at every commit; one fsync per
-    // job write is cheap next to a conversion.
+    // (and got its 202) would be gone. FULL fsyncs the WAL at every commit; writes are
+    // committed in groups (see groupCommit) so concurrent requests share one fsync.
     db.pragma('synchronous = FULL')
     migrate(db, path)
     return db
@@ -270,16 +270,20 @@ function buildStore(db: Database.Database): JobStore {
   })
 
   let closed = false
+  const write = groupCommit(db)
 
   return {
-    async create(job) {
+    create(job) {
       const row = toJobInsert(job)
-      if (job.idempotencyKey === undefined) {
-        insertJob.run(row)
-        return { job: parseJob(row.data), created: true }
-      }
-      const existing = createWithKey.immediate(row, job.idempotencyKey)
-      return existing ? { job: parseJob(existing.data), created: false } : { job: parseJob(row.data), created: true }
+      const key = job.idempotencyKey
+      return write(() => {
+        if (key === undefined) {
+          insertJob.run(row)
+          return { job: parseJob(row.data), created: true }
+        }
+        const existing = createWithKey(row, key)
+        return existing ? { job: parseJob(existing.data), created: false } : { job: parseJob(row.data), created: true }
+      })
     },
 
     async get(org, id) {
@@ -292,9 +296,12 @@ function buildStore(db: Database.Database): JobStore {
       return row && parseJob(row.data)
     },
 
-    async update(id, patch, onlyIf) {
-      const row = updateJob.get(toUpdateParams(id, patch, onlyIf))
-      return row && parseJob(row.data)
+    update(id, patch, onlyIf) {
+      const params = toUpdateParams(id, patch, onlyIf)
+      return write(() => {
+        const row = updateJob.get(params)
+        return row && parseJob(row.data)
+      })
     },
 
     async list(org, options = {}) {
@@ -313,8 +320,10 @@ function buildStore(db: Database.Database): JobStore {
 
     async claimNext(now) {
       if (!Number.isFinite(now)) throw new TypeError(`Expected \`now\` to be epoch milliseconds, got \`${String(now)}\` (${typeof now})`)
-      const row = claim.get({ now, startedAt: new Date(now).toISOString() })
-      return row && parseJob(row.data)
+      return write(() => {
+        const row = claim.get({ now, startedAt: new Date(now).toISOString() })
+        return row && parseJob(row.data)
+      })
     },
 
     async listProcessing() {
@@ -323,7 +332,8 @@ function buildStore(db: Database.Database): JobStore {
 
     async addWebhookAttempt(jobId, attempt: WebhookAttempt) {
       // A job deleted meanwhile (expired) has no history left to record into: no-op.
-      appendAttempt.run({ id: jobId, attempt: JSON.stringify(attempt) })
+      const params = { id: jobId, attempt: JSON.stringify(attempt) }
+      await write(() => void appendAttempt.run(params))
     },
 
     async listExpired(now, limit) {
@@ -331,7 +341,7 @@ function buildStore(db: Database.Database): JobStore {
     },
 
     async delete(id) {
-      deleteJob.immediate(id)
+      await write(() => deleteJob(id))
     },
 
     async countByStatus() {
@@ -343,7 +353,7 @@ function buildStore(db: Database.Database): JobStore {
     },
 
     async addDelivery(delivery) {
-      insertDelivery.run({
+      const params = {
         eventId: delivery.eventId,
         jobId: delivery.jobId,
         org: delivery.org,
@@ -353,7 +363,8 @@ function buildStore(db: Database.Database): JobStore {
         attempts: delivery.attempts,
         nextAttemptAt: delivery.nextAttemptAt,
         state: delivery.state,
-      })
+      }
+      await write(() => void insertDelivery.run(params))
     },
 
     async dueDeliveries(now, limit) {
@@ -361,12 +372,8 @@ function buildStore(db: Database.Database): JobStore {
     },
 
     async updateDelivery(eventId, patch) {
-      updateDeliveryRow.run({
-        eventId,
-        attempts: patch.attempts ?? null,
-        nextAttemptAt: patch.nextAttemptAt ?? null,
-        state: patch.state ?? null,
-      })
+      const params = { eventId, attempts: patch.attempts ?? null, nextAttemptAt: patch.nextAttemptAt ?? null, state: patch.state ?? null }
+      await write(() => void updateDeliveryRow.run(params))
     },
 
     async ping() {
@@ -382,9 +389,59 @@ function buildStore(db: Database.Database): JobStore {
     async close() {
       if (closed) return
       closed = true
+      await write.drain()
       db.close()
     },
   }
+}
+
+/**
+ * Group commit. With `synchronous = FULL` every commit waits for an fsync of the WAL, and
+ * better-sqlite3 waits on the event loop: one commit per write made 32 concurrent uploads
+ * queue behind each other's fsyncs. Writes are instead gathered during one turn of the event
+ * loop and committed together in one IMMEDIATE transaction (one fsync), each in its own
+ * savepoint so one failing write does not undo the others. A write's promise settles after
+ * the commit, so a resolved `create` is as durable as before.
+ */
+function groupCommit(db: Database.Database): (<T>(work: () => T) => Promise<T>) & { drain(): Promise<void> } {
+  type Pending = { work: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }
+  let queue: Pending[] = []
+  let flushing: Promise<void> | undefined
+  const savepoint = db.transaction((work: () => unknown) => work())
+  const commitAll = db.transaction((batch: Pending[]) =>
+    batch.map((item): { ok: true; value: unknown } | { ok: false; error: unknown } => {
+      try {
+        return { ok: true, value: savepoint(item.work) }
+      } catch (error) {
+        return { ok: false, error }
+      }
+    }),
+  )
+  const flush = (): void => {
+    flushing = undefined
+    const batch = queue
+    queue = []
+    let outcomes: ReturnType<typeof commitAll>
+    try {
+      outcomes = batch.length === 1 ? [{ ok: true, value: savepoint.immediate(batch[0]!.work) }] : commitAll.immediate(batch)
+    } catch (error) {
+      // The commit itself failed (disk full, busy past the timeout): none of the writes happened.
+      for (const item of batch) item.reject(error)
+      return
+    }
+    outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.value) : batch[i]!.reject(outcome.error)))
+  }
+  const write = <T>(work: () => T): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ work, resolve: resolve as (value: unknown) => void, reject })
+      flushing ??= new Promise<void>((done) =>
+        setImmediate(() => {
+          flush()
+          done()
+        }),
+      )
+    })
+  return Object.assign(write, { drain: async () => void (await flushing) })
 }
 
 interface JobInsert {
