@@ -50,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--data-dir <dir>', 'folder for the job database, files and the server secret', 'docloader-data')
     .option('--store <path|url>', 'job records: a SQLite file or redis://host:port (env DOCLOADER_STORE; default <data-dir>/jobs.sqlite)')
     .option('--queue <url>', 'job queue: embedded (default) or redis://host:port, converted by `docloader worker` processes (env DOCLOADER_QUEUE)')
-    .option('--storage <dir>', 'folder for uploads and results (env DOCLOADER_STORAGE; default <data-dir>/files)')
+    .option('--storage <dir|url>', 'uploads and results: a folder or s3://bucket/prefix (env DOCLOADER_STORAGE; default <data-dir>/files)')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// storage, e.g. http://minio:9000, path-style (env DOCLOADER_S3_ENDPOINT; default: AWS; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)')
     .option('--keys-file <path>', 'API keys, one "key:organisation" per line (or env DOCLOADER_API_KEYS=key1:org1,key2:org2)')
     .option('-c, --concurrency <n>', 'conversions at once (default: CPU count)', positiveInteger('--concurrency'))
     .option('--max-upload-bytes <bytes>', 'largest upload (default 100 MiB)', positiveInteger('--max-upload-bytes'))
@@ -69,15 +70,14 @@ export async function main(argv: string[]): Promise<number> {
     .description('Convert jobs from a Redis queue (run `docloader serve --queue redis://... --store redis://...` for the API).')
     .option('--queue <url>', 'Redis of the job queue, redis://[:password@]host:port (env DOCLOADER_QUEUE)')
     .option('--store <url>', 'Redis of the job store shared with the API (env DOCLOADER_STORE; default: the --queue URL)')
-    .option('--storage <dir>', "folder for uploads and results: the API's --storage, shared by every machine (env DOCLOADER_STORAGE; default docloader-data/files)")
+    .option('--storage <dir|url>', "uploads and results: the API's --storage, a folder every machine shares or s3://bucket/prefix (env DOCLOADER_STORAGE; default docloader-data/files)")
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// storage, path-style (env DOCLOADER_S3_ENDPOINT; default: AWS)')
     .option('-c, --concurrency <n>', 'conversions at once (default: CPU count)', positiveInteger('--concurrency'))
     .option('--hard-timeout <seconds>', 'per-job hard time limit (default 600)', positiveNumber('--hard-timeout'))
     .option('--soft-timeout <seconds>', 'per-job soft time limit: OCR stops and the partial result is kept', positiveNumber('--soft-timeout'))
     .option('--max-attempts <n>', 'attempts per job, interrupted ones (killed workers) included, before it fails (default 3)', positiveInteger('--max-attempts'))
     .option('--lock-duration <seconds>', "lock on a running job: a killed worker's job goes to another worker after about this (default 10)", positiveNumber('--lock-duration'))
     .option('--stalled-interval <seconds>', 'how often to look for jobs whose lock expired (default 5)', positiveNumber('--stalled-interval'))
-    .option('--max-jobs <n>', 'replace the worker process after this many jobs, 0 for never (env DOCLOADER_WORKER_MAX_JOBS; default 1000)', wholeNumber('--max-jobs'))
-    .option('--max-memory <MB>', 'replace the worker process once its memory (RSS) is above this, 0 for never (env DOCLOADER_WORKER_MAX_MEMORY_MB; default 0)', wholeNumber('--max-memory'))
     .action(async (options) => {
       const { runWorker } = await import('./worker/run-worker.js')
       exitCode = await runWorker(options)
@@ -133,6 +133,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`docloader: ${error.message}\n`)
       return EXIT_USAGE
     }
+    // Storage or another service that does not answer at start: the message says what to fix.
+    if ((error as { code?: unknown }).code === 'UNAVAILABLE') {
+      process.stderr.write(`docloader: UNAVAILABLE: ${(error as Error).message}\n`)
+      return EXIT_FAILED
+    }
     process.stderr.write(`docloader: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`)
     return EXIT_FAILED
   }
@@ -148,14 +153,6 @@ function positiveInteger(flag: string) {
   return (value: string): number => {
     const number = Number(value)
     if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`${flag} must be a whole number from 1 up, got "${value}".`)
-    return number
-  }
-}
-
-function wholeNumber(flag: string) {
-  return (value: string): number => {
-    const number = Number(value)
-    if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError(`${flag} must be a whole number from 0 up, got "${value}".`)
     return number
   }
 }

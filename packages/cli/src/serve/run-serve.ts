@@ -1,5 +1,6 @@
 import { maskUrl, readKeysFile, parseApiKeys, startServer, type ApiKeyEntry } from '@docloader/server'
 import { UsageError } from '../exit-codes.js'
+import { checkStorageSetting, s3FromFlags, storageBanner } from '../storage-setting.js'
 
 export interface ServeCommandOptions {
   port: number
@@ -8,6 +9,7 @@ export interface ServeCommandOptions {
   store?: string
   queue?: string
   storage?: string
+  s3Endpoint?: string
   keysFile?: string
   concurrency?: number
   maxUploadBytes?: number
@@ -33,9 +35,8 @@ export async function runServe(options: ServeCommandOptions): Promise<number> {
   if (redisQueue && !(store && /^rediss?:\/\//.test(store))) {
     throw new UsageError(`--queue ${maskUrl(queue)} needs --store redis://... too: workers write job state to the shared store.`)
   }
-  if (storage && /^[a-z0-9]+:\/\//i.test(storage)) {
-    throw new UsageError(`--storage ${maskUrl(storage)}: only a folder is available in this version (S3 storage comes later); with several machines, use a shared folder.`)
-  }
+  if (storage) checkStorageSetting(storage)
+  const s3 = s3FromFlags(options)
   let keys: ApiKeyEntry[] = []
   try {
     if (options.keysFile) keys = await readKeysFile(options.keysFile)
@@ -50,6 +51,7 @@ export async function runServe(options: ServeCommandOptions): Promise<number> {
     ...(store ? { store: /^rediss?:\/\//.test(store) ? store : store.replace(/^(sqlite|file):(\/\/)?/, '') } : {}),
     ...(redisQueue ? { queue } : {}),
     ...(storage ? { storage } : {}),
+    ...(s3 ? { s3 } : {}),
     keys,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(options.maxUploadBytes ? { maxUploadBytes: options.maxUploadBytes } : {}),
@@ -66,7 +68,7 @@ export async function runServe(options: ServeCommandOptions): Promise<number> {
     },
   })
   process.stderr.write(
-    `docloader server: queue ${redisQueue ? maskUrl(queue) : 'embedded'}, store ${store ? maskUrl(store) : `${options.dataDir ?? 'docloader-data'}/jobs.sqlite`}, storage ${storage ?? `${options.dataDir ?? 'docloader-data'}/files`}\n`,
+    `docloader server: queue ${redisQueue ? maskUrl(queue) : 'embedded'}, store ${store ? maskUrl(store) : `${options.dataDir ?? 'docloader-data'}/jobs.sqlite`}, storage ${storage ? storageBanner(storage, s3) : `${options.dataDir ?? 'docloader-data'}/files`}\n`,
   )
   process.stderr.write(`docloader server listening on ${server.url}\n`)
   await new Promise<void>((resolve) => {

@@ -37,11 +37,6 @@ export interface QueueWorkerOptions extends QueueTuning {
   hardTimeoutMs?: number
   /** Soft limit per conversion. @default undefined */
   softTimeoutMs?: number
-  /**
-   * Called each time this worker finishes with a job it took (converted, failed, handed
-   * back), before BullMQ fetches the next one: a `close()` called from here takes no more.
-   */
-  onJobDone?: () => void
 }
 
 export interface QueueWorker {
@@ -49,8 +44,7 @@ export interface QueueWorker {
   readonly active: number
   /**
    * Stops taking jobs; running ones get up to `deadlineMs` to finish, then are aborted and
-   * handed back to the queue (waiting, the attempt not counted) for another worker. Calling
-   * it again with a shorter deadline brings the hand-back closer.
+   * handed back to the queue (waiting, the attempt not counted) for another worker.
    */
   close(deadlineMs?: number): Promise<void>
 }
@@ -207,7 +201,6 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
       return 'failed'
     } finally {
       running.delete(id)
-      options.onJobDone?.()
       await files?.dispose()
     }
   }
@@ -236,20 +229,21 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
       return running.size
     },
     close(deadlineMs = 30_000) {
-      // One timer per call, so a later call with a shorter deadline (SIGTERM while a
-      // recycled worker lets its jobs finish) hands the jobs back sooner.
-      const timer = setTimeout(() => {
-        for (const controller of running.values()) controller.abort()
-      }, deadlineMs)
       closed ??= (async () => {
         closing = true
-        await worker.close()
+        const stopped = worker.close()
+        const timer = setTimeout(() => {
+          for (const controller of running.values()) controller.abort()
+        }, deadlineMs)
+        try {
+          await stopped
+        } finally {
+          clearTimeout(timer)
+        }
         await Promise.allSettled([subscriber.quit(), publisher.quit()])
         subscriber.disconnect()
         publisher.disconnect()
       })()
-      const clear = () => clearTimeout(timer)
-      closed.then(clear, clear)
       return closed
     },
   }
