@@ -41,9 +41,17 @@ export function withStatusCache(store: JobStore, options: StatusCacheOptions = {
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new TypeError(`Expected \`maxEntries\` to be an integer from 1 and up, got \`${String(maxEntries)}\` (${typeof maxEntries})`)
   }
-  // Values are stored serialised (keyv's default), so a caller mutating a returned record
-  // can never change what the next caller reads.
-  const cache = new Keyv<JobRecord>({ store: new BoundedMap(maxEntries), namespace: 'job', ttl: ttlMs, throwOnErrors: true })
+  // Values are stored serialised, so a caller mutating a returned record can never change
+  // what the next caller reads. Plain JSON: records hold only JSON values, and keyv's default
+  // serialiser (which also encodes Buffers) cost more per cached read than the read it saved.
+  const cache = new Keyv<JobRecord>({
+    store: new BoundedMap(maxEntries),
+    namespace: 'job',
+    ttl: ttlMs,
+    throwOnErrors: true,
+    serialize: JSON.stringify,
+    deserialize: JSON.parse,
+  })
   // Bumped by every write. A read caches what it fetched only if no write happened while it
   // was fetching; otherwise it could put back a value older than that write.
   let writes = 0
@@ -144,3 +152,4 @@ class BoundedMap<K, V> extends Map<K, V> {
     return super.set(key, value)
   }
 }
+
