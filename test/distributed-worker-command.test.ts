@@ -74,6 +74,26 @@ async function getJob(id: string): Promise<Job> {
   return (await (await fetch(`${base}/api/v1/jobs/${id}`, { headers: { 'x-api-key': KEY } })).json()) as Job
 }
 
+/** Process ids of the worker processes that completed each job, from their log lines on stdout. */
+function completedBy(worker: Child): Map<string, number> {
+  const pids = new Map<string, number>()
+  for (const line of worker.stdout().split('\n')) {
+    if (!line.includes('"conversion completed"')) continue
+    const entry = JSON.parse(line) as { jobId: string; pid: number }
+    pids.set(entry.jobId, entry.pid)
+  }
+  return pids
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 async function submit(pages: number): Promise<Job> {
   const form = new FormData()
   form.append('file', new Blob([generateTextPdf(pages, 5)]), `doc-${pages}.pdf`)
@@ -160,6 +180,60 @@ describe('docloader worker', () => {
     expect(Date.now() - killedAt).toBeLessThan(20_000)
     rescuer.process.kill('SIGTERM')
     expect(await rescuer.exited).toBe(0)
+  })
+
+  it('--max-jobs: the worker process is replaced after that many jobs; every job completes once, none is interrupted', async () => {
+    const worker = await startWorker(['--max-jobs', '2'])
+    const jobs: Job[] = []
+    for (let index = 0; index < 5; index++) jobs.push(await submit(20))
+    for (const job of jobs) expect(await until(job.id, (current) => current.status === 'completed', 'the job to complete', 60_000)).toMatchObject({ attempts: 1 })
+    const pids = completedBy(worker)
+    expect([...pids.keys()].sort()).toEqual(jobs.map((job) => job.id).sort())
+    // 2 + 2 + 1 jobs: three processes one after the other.
+    expect(new Set(pids.values()).size).toBe(3)
+    expect(worker.stderr().match(/retiring \(2 jobs done\)/g)).toHaveLength(2)
+    worker.process.kill('SIGTERM')
+    expect(await worker.exited).toBe(0)
+    for (const pid of pids.values()) expect(isRunning(pid), `worker process ${pid} still running`).toBe(false)
+  })
+
+  it('a retiring process finishes its running job while its replacement takes the next ones', async () => {
+    // Two conversions at once: the process retires after the short job, the long one still running.
+    const worker = await startWorker(['--concurrency', '2', '--max-jobs', '1'])
+    const long = await submit(600)
+    await until(long.id, running, 'the long job to run')
+    const short = await submit(5)
+    await until(short.id, (current) => current.status === 'completed', 'the short job to complete')
+    await waitFor(() => worker.stderr().includes('retiring'), 'the first process to retire')
+    const later = await submit(5)
+    expect(await until(later.id, (current) => current.status === 'completed', 'the next job to complete in the new process')).toMatchObject({ attempts: 1 })
+    const done = await until(long.id, (current) => current.status === 'completed', 'the long job to complete in the retiring process', 60_000)
+    // Not interrupted, not handed back: finished where it started.
+    expect(done).toMatchObject({ attempts: 1, pages_done: 600 })
+    const pids = completedBy(worker)
+    expect(pids.get(long.id)).toBe(pids.get(short.id))
+    expect(pids.get(later.id)).not.toBe(pids.get(long.id))
+    worker.process.kill('SIGTERM')
+    expect(await worker.exited).toBe(0)
+  })
+
+  it('DOCLOADER_WORKER_MAX_MEMORY_MB: a process above it after a job is replaced', async () => {
+    // 1 MB: every process is above it once it has done a job (never before: no retiring in a loop).
+    const worker = await startWorker([], { DOCLOADER_WORKER_MAX_MEMORY_MB: '1' })
+    for (let index = 0; index < 2; index++) {
+      const job = await submit(5)
+      expect(await until(job.id, (current) => current.status === 'completed', 'the job to complete')).toMatchObject({ attempts: 1 })
+    }
+    expect(new Set(completedBy(worker).values()).size).toBe(2)
+    expect(worker.stderr()).toMatch(/retiring \(resident memory \d+ MB, above 1 MB\)/)
+    worker.process.kill('SIGTERM')
+    expect(await worker.exited).toBe(0)
+  })
+
+  it('rejects a bad recycling setting as a usage error', async () => {
+    const worker = start(['worker', '--queue', redis.url, '--storage', join(dir, 'files')], { DOCLOADER_WORKER_MAX_JOBS: 'many' })
+    expect(await worker.exited).toBe(2)
+    expect(worker.stderr()).toContain('DOCLOADER_WORKER_MAX_JOBS must be a whole number')
   })
 
   it('SIGTERM: the worker stops taking jobs and hands its running job back; another completes it', async () => {

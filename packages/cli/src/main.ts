@@ -78,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--max-attempts <n>', 'attempts per job, interrupted ones (killed workers) included, before it fails (default 3)', positiveInteger('--max-attempts'))
     .option('--lock-duration <seconds>', "lock on a running job: a killed worker's job goes to another worker after about this (default 10)", positiveNumber('--lock-duration'))
     .option('--stalled-interval <seconds>', 'how often to look for jobs whose lock expired (default 5)', positiveNumber('--stalled-interval'))
+    .option('--max-jobs <n>', 'replace the worker process after this many jobs, 0 for never (env DOCLOADER_WORKER_MAX_JOBS; default 1000)', wholeNumber('--max-jobs'))
+    .option('--max-memory <MB>', 'replace the worker process once its memory (RSS) is above this, 0 for never (env DOCLOADER_WORKER_MAX_MEMORY_MB; default 0)', wholeNumber('--max-memory'))
     .action(async (options) => {
       const { runWorker } = await import('./worker/run-worker.js')
       exitCode = await runWorker(options)
@@ -153,6 +155,14 @@ function positiveInteger(flag: string) {
   return (value: string): number => {
     const number = Number(value)
     if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`${flag} must be a whole number from 1 up, got "${value}".`)
+    return number
+  }
+}
+
+function wholeNumber(flag: string) {
+  return (value: string): number => {
+    const number = Number(value)
+    if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError(`${flag} must be a whole number from 0 up, got "${value}".`)
     return number
   }
 }

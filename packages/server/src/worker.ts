@@ -35,6 +35,11 @@ export interface WorkerOptions {
   lockDurationMs?: number
   /** How often workers look for jobs whose lock expired. @default 5000 */
   stalledIntervalMs?: number
+  /**
+   * Called each time the worker finishes with a job, before it fetches the next: a
+   * `close()` called from here takes no more (the CLI's process recycling counts jobs here).
+   */
+  onJobDone?: () => void
   logger?: Logger
 }
 
@@ -43,7 +48,8 @@ export interface RunningWorker {
   readonly active: number
   /**
    * Stops taking jobs; running ones get up to `deadlineMs` to finish, the rest are handed
-   * back to the queue for another worker. Then closes the pool and connections.
+   * back to the queue for another worker. Then closes the pool and connections. Calling it
+   * again with a shorter deadline hands the running jobs back sooner.
    */
   close(deadlineMs?: number): Promise<void>
 }
@@ -68,6 +74,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     ...(options.softTimeoutMs ? { softTimeoutMs: options.softTimeoutMs } : {}),
     ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
     ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
+    ...(options.onJobDone ? { onJobDone: options.onJobDone } : {}),
   })
   logger.info({ queue: maskUrl(options.queue), store: maskUrl(options.store), storage: describeStorage(storage.location, options.s3), concurrency: pool.size }, 'docloader worker started')
 
@@ -77,8 +84,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       return worker.active
     },
     close(deadlineMs = 30_000) {
+      const stopped = worker.close(deadlineMs)
       closing ??= (async () => {
-        await worker.close(deadlineMs)
+        await stopped
         await pool.close()
         await store.close()
         storage.close?.()

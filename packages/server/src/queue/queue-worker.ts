@@ -37,6 +37,11 @@ export interface QueueWorkerOptions extends QueueTuning {
   hardTimeoutMs?: number
   /** Soft limit per conversion. @default undefined */
   softTimeoutMs?: number
+  /**
+   * Called each time this worker finishes with a job it took (converted, failed, handed
+   * back), before BullMQ fetches the next one: a `close()` called from here takes no more.
+   */
+  onJobDone?: () => void
 }
 
 export interface QueueWorker {
@@ -44,7 +49,8 @@ export interface QueueWorker {
   readonly active: number
   /**
    * Stops taking jobs; running ones get up to `deadlineMs` to finish, then are aborted and
-   * handed back to the queue (waiting, the attempt not counted) for another worker.
+   * handed back to the queue (waiting, the attempt not counted) for another worker. Calling
+   * it again with a shorter deadline brings the hand-back closer.
    */
   close(deadlineMs?: number): Promise<void>
 }
@@ -201,6 +207,7 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
       return 'failed'
     } finally {
       running.delete(id)
+      options.onJobDone?.()
       await files?.dispose()
     }
   }
@@ -229,21 +236,20 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
       return running.size
     },
     close(deadlineMs = 30_000) {
+      // One timer per call, so a later call with a shorter deadline (SIGTERM while a
+      // recycled worker lets its jobs finish) hands the jobs back sooner.
+      const timer = setTimeout(() => {
+        for (const controller of running.values()) controller.abort()
+      }, deadlineMs)
       closed ??= (async () => {
         closing = true
-        const stopped = worker.close()
-        const timer = setTimeout(() => {
-          for (const controller of running.values()) controller.abort()
-        }, deadlineMs)
-        try {
-          await stopped
-        } finally {
-          clearTimeout(timer)
-        }
+        await worker.close()
         await Promise.allSettled([subscriber.quit(), publisher.quit()])
         subscriber.disconnect()
         publisher.disconnect()
       })()
+      const clear = () => clearTimeout(timer)
+      closed.then(clear, clear)
       return closed
     },
   }
