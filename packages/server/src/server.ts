@@ -171,7 +171,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onStatusChange,
     onConversion: (job, seconds) => metrics?.conversionSeconds.observe({ status: job.status }, seconds),
   })
-  metrics = createMetrics(store, runner)
+  // In queue mode, conversions run on workers: the queue runner counts them in BullMQ.
+  metrics = createMetrics(store, queueRunner ?? runner)
 
   const app = createApp({
     store,

@@ -149,6 +149,21 @@ describe('API with BullMQ workers on Redis', () => {
     expect(await (await call(server, `/api/v1/jobs/${id}/result`)).text()).toContain('# Lost enqueue')
   })
 
+  it('/metrics on the API counts the conversions running on the workers and the jobs waiting for one', async () => {
+    const gauge = async (name: string) => {
+      const text = await (await call(server, '/metrics', { key: null })).text()
+      return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1])
+    }
+    // Two workers of one conversion each: two long jobs run, the third waits.
+    const jobs = await Promise.all([0, 1, 2].map((index) => submitJob(server, generateTextPdf(1000, 5), { filename: `metered-${index}.pdf` })))
+    try {
+      await waitUntil(async () => (await gauge('docloader_conversions_running')) === 2 && (await gauge('docloader_queue_depth')) === 1, 'metrics to show 2 running and 1 waiting', 20_000)
+    } finally {
+      for (const job of jobs) await call(server, `/api/v1/jobs/${job.id}`, { method: 'DELETE' })
+    }
+    await waitUntil(async () => (await gauge('docloader_conversions_running')) === 0 && (await gauge('docloader_queue_depth')) === 0, 'metrics to show nothing running or waiting', 20_000)
+  })
+
   it('readyz checks store and queue', async () => {
     expect((await call(server, '/readyz', { key: null })).status).toBe(200)
   })

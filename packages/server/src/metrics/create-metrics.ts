@@ -9,8 +9,19 @@ export interface Metrics {
   httpSeconds: Histogram<'method' | 'route' | 'status'>
 }
 
+/** What the metrics read from the job runner. */
+export interface RunnerGauges {
+  /** Conversions running in this process (embedded mode). */
+  readonly active: number
+  /**
+   * Conversions running anywhere, read at scrape time: a queue runner converts nothing
+   * itself, its workers do (BullMQ's active jobs). When absent, `active` is used.
+   */
+  countRunning?(): Promise<number>
+}
+
 /** Prometheus metrics of one server process; job counts are read from the store at scrape time. */
-export function createMetrics(store: JobStore, runner: { readonly active: number }): Metrics {
+export function createMetrics(store: JobStore, runner: RunnerGauges): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'docloader_' })
   new Gauge({
@@ -25,7 +36,7 @@ export function createMetrics(store: JobStore, runner: { readonly active: number
   })
   new Gauge({
     name: 'docloader_queue_depth',
-    help: 'Jobs waiting to be converted.',
+    help: 'Jobs waiting to be converted (pending in the store, whichever process converts them).',
     registers: [registry],
     async collect() {
       this.set((await store.countByStatus()).pending ?? 0)
@@ -33,10 +44,10 @@ export function createMetrics(store: JobStore, runner: { readonly active: number
   })
   new Gauge({
     name: 'docloader_conversions_running',
-    help: 'Conversions running in this process.',
+    help: 'Conversions running: in this process (embedded queue), or on all workers (Redis queue).',
     registers: [registry],
-    collect() {
-      this.set(runner.active)
+    async collect() {
+      this.set(runner.countRunning ? await runner.countRunning() : runner.active)
     },
   })
   return {

@@ -39,7 +39,7 @@ export interface QueueRunnerOptions {
  * runner, but it converts nothing. `wake(job)` adds the job to BullMQ; `docloader worker`
  * processes take it. `events` carries the job changes workers publish, for SSE.
  */
-export function createQueueRunner(options: QueueRunnerOptions): JobRunner & { ping(): Promise<boolean> } {
+export function createQueueRunner(options: QueueRunnerOptions): JobRunner & { ping(): Promise<boolean>; countRunning(): Promise<number> } {
   const { store, logger } = options
   const maxAttempts = options.maxAttempts ?? 3
   const retryBaseMs = options.retryBaseMs ?? 2000
@@ -116,6 +116,11 @@ export function createQueueRunner(options: QueueRunnerOptions): JobRunner & { pi
       events.emit('update', cancelled)
       options.onStatusChange?.(cancelled)
       return cancelled
+    },
+
+    /** Conversions running on all workers: BullMQ's active jobs. */
+    countRunning() {
+      return queue.getActiveCount()
     },
 
     async ping() {
