@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
 import { Readable } from 'node:stream'
 import { Hono, type Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
@@ -41,7 +42,8 @@ export interface AppDeps {
   isReady(): Promise<boolean>
 }
 
-type Env = { Variables: { org: string; requestId: string } }
+/** `incoming` is there when @hono/node-server serves the app (not under `app.request()`). */
+type Env = { Variables: { org: string; requestId: string }; Bindings: { incoming?: IncomingMessage } | undefined }
 
 const CONTENT_TYPES: Record<OutputFormat, string> = {
   md: 'text/markdown; charset=utf-8',
@@ -128,7 +130,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       throw new HttpError(400, 'INVALID_OPTION', 'The Idempotency-Key header must be 1 to 255 characters.')
     }
     const id = newJobId()
-    const upload = await receiveUpload(c.req.raw, { storage: deps.storage, org, jobId: id, maxBytes: deps.maxUploadBytes })
+    const upload = await receiveUpload(c.req.raw, { storage: deps.storage, org, jobId: id, maxBytes: deps.maxUploadBytes }, c.env?.incoming)
     let fields: ReturnType<typeof parseFields>
     try {
       fields = parseFields(upload.fields, deps.allowPrivateWebhooks)

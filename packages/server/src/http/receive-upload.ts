@@ -23,6 +23,12 @@ export interface ReceivedUpload {
 export async function receiveUpload(
   request: Request,
   target: { storage: Storage; org: string; jobId: string; maxBytes: number },
+  /**
+   * The Node request the body arrives on, when served by @hono/node-server: read directly it
+   * skips the conversion of every chunk to a web stream and back (a third of the event loop's
+   * time per upload). Left undrained on failure: the server drains or closes it after the answer.
+   */
+  incoming?: Readable,
 ): Promise<ReceivedUpload> {
   const contentType = request.headers.get('content-type') ?? ''
   if (!contentType.toLowerCase().startsWith('multipart/form-data')) {
@@ -32,7 +38,7 @@ export async function receiveUpload(
   if (Number.isFinite(declared) && declared > target.maxBytes + 64 * 1024) {
     throw tooLarge(target.maxBytes)
   }
-  if (!request.body) throw new HttpError(400, 'INVALID_OPTION', 'The request has no body; send the document as the `file` field.')
+  if (!incoming && !request.body) throw new HttpError(400, 'INVALID_OPTION', 'The request has no body; send the document as the `file` field.')
 
   let parser: busboy.Busboy
   try {
@@ -50,7 +56,7 @@ export async function receiveUpload(
   const failure = new Promise<never>((_, reject) => (uploadFailed = reject))
   failure.catch(() => undefined)
 
-  const body = Readable.fromWeb(request.body as import('node:stream/web').ReadableStream<Uint8Array>)
+  const body = incoming ?? Readable.fromWeb(request.body as import('node:stream/web').ReadableStream<Uint8Array>)
   const finished = new Promise<void>((resolve, reject) => {
     parser.on('field', (name, value, info) => {
       if (info.valueTruncated) reject(new HttpError(400, 'INVALID_OPTION', `The field \`${name}\` is too long.`))
@@ -80,7 +86,7 @@ export async function receiveUpload(
     return { fields, ...(await upload) }
   } catch (error) {
     body.unpipe(parser)
-    body.destroy()
+    if (!incoming) body.destroy()
     await upload?.catch(() => undefined)
     // The client's error (413, 415...) is the answer; object storage failing to clean up must
     // not replace it (a refused S3 upload never became an object anyway).
