@@ -73,7 +73,7 @@ export const openApiDocument = {
           expires_at: { type: 'string', format: 'date-time' },
           error: nullable({ type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } }),
           partial: nullable({ type: 'object', required: ['reason', 'code'], properties: { reason: { type: 'string' }, code: nullable({ type: 'string' }) } }),
-          result_url: nullable({ type: 'string', format: 'uri', description: 'Signed link to the result, valid without the API key until it expires (default one hour).' }),
+          result_url: nullable({ type: 'string', format: 'uri', description: 'Signed link to the result, valid without the API key until it expires (default one hour). With S3 storage it redirects (302) to a presigned URL of the object.' }),
           webhook: nullable({
             type: 'object',
             required: ['url', 'attempts'],
@@ -157,6 +157,7 @@ export const openApiDocument = {
       parameters: [idParam],
       get: {
         summary: 'The converted content',
+        description: 'Streamed by the API whatever the storage (a folder or S3), so clients that do not follow redirects work, and the API key is never sent to the storage host.',
         responses: {
           '200': { description: 'The result', content: { 'text/markdown': { schema: { type: 'string' } }, 'text/plain': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'object' } } } },
           '404': errorResponse('No such job'),
@@ -173,10 +174,21 @@ export const openApiDocument = {
     },
     '/results/{id}': {
       parameters: [idParam, { name: 'expires', in: 'query', required: true, schema: { type: 'string' } }, { name: 'signature', in: 'query', required: true, schema: { type: 'string' } }],
-      get: { summary: 'A result by signed link (no API key)', security: [], responses: { '200': { description: 'The result' }, '403': errorResponse('Tampered or expired link'), '409': errorResponse('Not completed') } },
+      get: {
+        summary: 'A result by signed link (no API key)',
+        description: 'The link is checked by the API first. With a storage folder the API serves the content; with S3 storage it answers 302 to a presigned GET URL of the result object, valid a few minutes (default 300 s), so the bytes come straight from the bucket.',
+        security: [],
+        responses: {
+          '200': { description: 'The result (folder storage)' },
+          '302': { description: 'Redirect to a presigned S3 URL of the result (S3 storage)', headers: { Location: { schema: { type: 'string', format: 'uri' } } } },
+          '403': errorResponse('Tampered or expired link'),
+          '404': errorResponse('The job or its result no longer exists'),
+          '409': errorResponse('Not completed'),
+        },
+      },
     },
     '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Alive' } } } },
-    '/readyz': { get: { summary: 'Readiness: the store answers', security: [], responses: { '200': { description: 'Ready' }, '503': errorResponse('Not ready') } } },
+    '/readyz': { get: { summary: 'Readiness: the store, the queue (Redis) and the storage (S3) answer', security: [], responses: { '200': { description: 'Ready' }, '503': errorResponse('Not ready') } } },
     '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { '200': { description: 'text/plain exposition format' } } } },
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
   },
