@@ -70,7 +70,21 @@ export function createQueueRunner(options: QueueRunnerOptions): JobRunner & { pi
     ...(options.hardTimeoutMs ? { hardTimeoutMs: options.hardTimeoutMs } : {}),
     ...(options.softTimeoutMs ? { softTimeoutMs: options.softTimeoutMs } : {}),
   }
-  const enqueue = (jobId: string) => queue.add('convert', { jobId, ...limits }, conversionJobOptions(jobId, maxAttempts, retryBaseMs))
+  /**
+   * Adds the store's job to BullMQ. BullMQ ignores an id it holds, in any state: a failed
+   * job kept under this id (failed jobs are kept a day) would swallow the enqueue of a job the
+   * store says is pending (retried, or left pending by a worker that lost Redis). A finished
+   * BullMQ job is removed first; a waiting, delayed or active one is left alone.
+   */
+  async function enqueue(jobId: string): Promise<void> {
+    const existing = await queue.getJob(jobId)
+    if (existing) {
+      const state = await existing.getState()
+      if (state === 'failed' || state === 'completed') await existing.remove()
+      else if (state !== 'unknown') return // waiting, delayed, active: it runs already
+    }
+    await queue.add('convert', { jobId, ...limits }, conversionJobOptions(jobId, maxAttempts, retryBaseMs))
+  }
   let reconciler: NodeJS.Timeout | undefined
   async function reconcile(): Promise<void> {
     if (!store.listPending) return
