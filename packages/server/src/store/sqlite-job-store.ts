@@ -1,11 +1,14 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import { existsSync } from 'node:fs'
+import { Worker } from 'node:worker_threads'
+import type Database from 'better-sqlite3'
 import { DocloaderError } from '@docloader/core'
 import { JOB_STATUSES } from '../jobs/job.js'
 import type { JobRecord, JobStatus, WebhookAttempt, WebhookDelivery } from '../jobs/job.js'
 import type { JobPage, JobStore, ListOptions } from './job-store.js'
 import { checkEpochMs, checkStatus, clampLimit, isoToMs } from './record-checks.js'
+import { openDatabase } from './sqlite-schema.js'
+import type { FromWriter, ToWriter } from './sqlite-writer-thread.js'
+import { batchCommitter, type DeliveryRow, type JobInsert, prepareWrites, type UpdateParams, type WriteOp, type WriteResult, writeError } from './sqlite-writes.js'
 
 export interface SqliteJobStoreOptions {
   /**
@@ -16,59 +19,12 @@ export interface SqliteJobStoreOptions {
   path: string
   /**
    * How long a write waits for another connection's write lock (another process, or another
-   * store on the same file) before failing with `SQLITE_BUSY`. better-sqlite3 waits
-   * synchronously, so this also bounds how long the event loop can stall on contention.
+   * store on the same file) before failing with `SQLITE_BUSY`. Writes wait on the store's
+   * writer thread; reads wait on the caller's thread, whose event loop stalls meanwhile.
    * @default 5000
    */
   busyTimeoutMs?: number
 }
-
-/** Schema version kept in `PRAGMA user_version`; each step of MIGRATIONS brings the file one version up. */
-const MIGRATIONS: readonly string[] = [
-  // 0 -> 1
-  `
-  CREATE TABLE jobs (
-    -- Monotonic (AUTOINCREMENT: never reused) creation order; breaks ties between jobs
-    -- created in the same millisecond, for list order, cursors and claim order.
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    org TEXT NOT NULL,
-    status TEXT NOT NULL,
-    idempotency_key TEXT,
-    created_ms INTEGER NOT NULL,
-    -- REAL: a jittered backoff may set a fractional epoch ms; STRICT INTEGER would refuse it.
-    run_after REAL NOT NULL,
-    expires_at INTEGER NOT NULL,
-    -- The whole JobRecord as JSON; the columns above are copies kept for indexing, written
-    -- by the same statement that writes data.
-    data TEXT NOT NULL
-  ) STRICT;
-  -- NULL keys are distinct in a SQLite UNIQUE index, so jobs without a key never collide.
-  CREATE UNIQUE INDEX jobs_org_idempotency ON jobs (org, idempotency_key);
-  CREATE INDEX jobs_org_created ON jobs (org, created_ms, seq);
-  CREATE INDEX jobs_org_status_created ON jobs (org, status, created_ms, seq);
-  -- claimNext, listProcessing, countByStatus; run_after last so the claim scan never reads rows.
-  CREATE INDEX jobs_status_created ON jobs (status, created_ms, seq, run_after);
-  CREATE INDEX jobs_expires ON jobs (expires_at);
-
-  CREATE TABLE deliveries (
-    event_id TEXT PRIMARY KEY,
-    job_id TEXT NOT NULL,
-    org TEXT NOT NULL,
-    url TEXT NOT NULL,
-    body TEXT NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
-    next_attempt_at REAL NOT NULL,
-    state TEXT NOT NULL
-  ) STRICT;
-  CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
-  CREATE INDEX deliveries_job ON deliveries (job_id);
-  `,
-]
-
-const SCHEMA_VERSION = MIGRATIONS.length
-
 
 /** Fields every JobRecord has: a patch setting one to `undefined` leaves it unchanged. */
 const REQUIRED_FIELDS: ReadonlySet<string> = new Set<keyof JobRecord>([
@@ -86,23 +42,12 @@ interface ListRow {
   data: string
 }
 
-interface DeliveryRow {
-  eventId: string
-  jobId: string
-  org: string
-  url: string
-  body: string
-  status: string
-  attempts: number
-  nextAttemptAt: number
-  state: string
-}
 
 /**
  * The embedded job store: one SQLite file, safe to share between processes (API and
- * workers on one machine). Reads are one short synchronous statement; writes are gathered
- * over one turn of the event loop and committed together (see groupCommit). Errors are
- * thrown, never swallowed.
+ * workers on one machine). Reads are one short synchronous statement on the caller's thread;
+ * writes go to a writer thread of the store's own, which commits the writes that arrive
+ * together in one transaction (see writerThread). Errors are thrown, never swallowed.
  *
  * @example
  * const store = createSqliteJobStore({ path: './data/jobs.sqlite' })
@@ -110,106 +55,18 @@ interface DeliveryRow {
 export function createSqliteJobStore(options: SqliteJobStoreOptions): JobStore {
   const db = openDatabase(options)
   try {
-    return buildStore(db)
+    // A `:memory:` database belongs to its connection: its writes stay on this thread.
+    const writer = options.path === ':memory:' ? inThreadWriter(db) : writerThread(options)
+    return buildStore(db, writer)
   } catch (error) {
     db.close()
     throw error
   }
 }
 
-function openDatabase(options: SqliteJobStoreOptions): Database.Database {
-  const { path } = options
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000
-  if (typeof path !== 'string' || path === '') {
-    throw new TypeError(`Expected \`path\` to be a SQLite file path or ':memory:', got \`${String(path)}\` (${typeof path})`)
-  }
-  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
-    throw new TypeError(`Expected \`busyTimeoutMs\` to be an integer from 0 and up, got \`${String(busyTimeoutMs)}\` (${typeof busyTimeoutMs})`)
-  }
-  const memory = path === ':memory:'
-  if (!memory) mkdirSync(dirname(path), { recursive: true })
-
-  // `timeout` sets busy_timeout for this connection before anything touches the file, so
-  // even the journal-mode switch and the migration below wait for another opener.
-  const db = new Database(path, { timeout: busyTimeoutMs })
-  try {
-    if (!memory) {
-      // WAL: readers never block the writer and vice versa, which an API polled while
-      // workers write needs. It is a property of the file, kept across connections.
-      const mode = db.pragma('journal_mode = WAL', { simple: true })
-      if (mode !== 'wal') {
-        throw new Error(`Could not put ${path} in WAL mode (got journal_mode ${String(mode)}); is it on a network file system?`)
-      }
-    }
-    // FULL, not NORMAL: in WAL mode NORMAL does not fsync at commit, so after a power loss or
-    // OS crash the last commits can roll back, and a job whose `create` already resolved
-    // (and got its 202) would be gone. FULL fsyncs the WAL at every commit; writes are
-    // committed in groups (see groupCommit) so concurrent requests share one fsync.
-    db.pragma('synchronous = FULL')
-    migrate(db, path)
-    return db
-  } catch (error) {
-    db.close()
-    throw error
-  }
-}
-
-function migrate(db: Database.Database, path: string): void {
-  // IMMEDIATE: two processes opening a new file at once must not both run a migration; the
-  // second waits for the lock, then sees the new version.
-  db.transaction(() => {
-    const version = db.pragma('user_version', { simple: true }) as number
-    if (version > SCHEMA_VERSION) {
-      throw new Error(`${path} has job store schema version ${version}, newer than this docloader understands (${SCHEMA_VERSION}). Upgrade docloader or point it at another file.`)
-    }
-    for (let v = version; v < SCHEMA_VERSION; v++) {
-      db.exec(MIGRATIONS[v] as string)
-    }
-    if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`)
-  }).immediate()
-}
-
-function buildStore(db: Database.Database): JobStore {
-  const jobColumns = 'id, org, status, idempotency_key, created_ms, run_after, expires_at, data'
-  const jobValues = '@id, @org, @status, @idempotencyKey, @createdMs, @runAfter, @expiresAt, @data'
-  const insertJob = db.prepare<JobInsert>(`INSERT INTO jobs (${jobColumns}) VALUES (${jobValues})`)
-  const insertJobUnlessKeyExists = db.prepare<JobInsert>(
-    `INSERT INTO jobs (${jobColumns}) VALUES (${jobValues}) ON CONFLICT (org, idempotency_key) DO NOTHING`,
-  )
-  const selectByKey = db.prepare<[string, string], JobRow>('SELECT data FROM jobs WHERE org = ? AND idempotency_key = ?')
+function buildStore(db: Database.Database, writer: Writer): JobStore {
   const selectById = db.prepare<[string], JobRow>('SELECT data FROM jobs WHERE id = ?')
   const selectByOrgAndId = db.prepare<[string, string], JobRow>('SELECT data FROM jobs WHERE org = ? AND id = ?')
-
-  // Patch in one statement, so `onlyIf` is a compare-and-set: the status test and the write
-  // happen under one write lock. `clear` removes every patched key (merge-patch null), `set`
-  // then writes the new values whole, so patching `options` replaces it rather than merging.
-  const updateJob = db.prepare<[UpdateParams], JobRow>(`
-    UPDATE jobs SET
-      data = json_patch(json_patch(data, @clear), @set),
-      status = coalesce(@status, status),
-      created_ms = coalesce(@createdMs, created_ms),
-      run_after = coalesce(@runAfter, run_after),
-      expires_at = coalesce(@expiresAt, expires_at),
-      idempotency_key = CASE WHEN @setKey THEN @idempotencyKey ELSE idempotency_key END
-    WHERE id = @id AND (@onlyIf IS NULL OR status IN (SELECT value FROM json_each(@onlyIf)))
-    RETURNING data`)
-
-  // One statement: SQLite takes the write lock before running it, so the chosen row cannot be
-  // taken by another connection between the SELECT and the UPDATE.
-  const claim = db.prepare<[{ now: number; startedAt: string }], JobRow>(`
-    UPDATE jobs SET
-      status = 'processing',
-      data = json_set(data,
-        '$.status', 'processing',
-        '$.startedAt', @startedAt,
-        '$.attempts', coalesce(json_extract(data, '$.attempts'), 0) + 1)
-    WHERE seq = (
-      SELECT seq FROM jobs
-      WHERE status = 'pending' AND run_after <= @now
-      ORDER BY created_ms, seq
-      LIMIT 1)
-    RETURNING data`)
-
   const listQueries = new Map<string, Database.Statement<[ListParams], ListRow>>()
   for (const byStatus of [false, true]) {
     for (const afterCursor of [false, true]) {
@@ -222,25 +79,13 @@ function buildStore(db: Database.Database): JobStore {
         LIMIT @limit`))
     }
   }
-
   const selectProcessing = db.prepare<[], JobRow>(
     "SELECT data FROM jobs WHERE status = 'processing' ORDER BY created_ms, seq",
   )
-  // One statement appends inside SQLite: no read-modify-write between processes.
-  const appendAttempt = db.prepare<[{ id: string; attempt: string }]>(`
-    UPDATE jobs SET data = json_set(data, '$.webhookAttempts',
-      json_insert(coalesce(json_extract(data, '$.webhookAttempts'), json('[]')), '$[#]', json(@attempt)))
-    WHERE id = @id`)
   const selectExpired = db.prepare<[number, number], JobRow>(
     'SELECT data FROM jobs WHERE expires_at < ? ORDER BY expires_at, seq LIMIT ?',
   )
-  const deleteJobRow = db.prepare<[string]>('DELETE FROM jobs WHERE id = ?')
-  const deleteJobDeliveries = db.prepare<[string]>('DELETE FROM deliveries WHERE job_id = ?')
   const countStatuses = db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM jobs GROUP BY status')
-
-  const insertDelivery = db.prepare<[DeliveryRow]>(`
-    INSERT INTO deliveries (event_id, job_id, org, url, body, status, attempts, next_attempt_at, state)
-    VALUES (@eventId, @jobId, @org, @url, @body, @status, @attempts, @nextAttemptAt, @state)`)
   const selectDue = db.prepare<[number, number], DeliveryRow>(`
     SELECT event_id AS eventId, job_id AS jobId, org, url, body, status, attempts,
            next_attempt_at AS nextAttemptAt, state
@@ -248,42 +93,15 @@ function buildStore(db: Database.Database): JobStore {
     WHERE state = 'pending' AND next_attempt_at <= ?
     ORDER BY next_attempt_at, rowid
     LIMIT ?`)
-  const updateDeliveryRow = db.prepare<[{ eventId: string; attempts: number | null; nextAttemptAt: number | null; state: string | null }]>(`
-    UPDATE deliveries SET
-      attempts = coalesce(@attempts, attempts),
-      next_attempt_at = coalesce(@nextAttemptAt, next_attempt_at),
-      state = coalesce(@state, state)
-    WHERE event_id = @eventId`)
   const selectOne = db.prepare<[], number>('SELECT 1').pluck()
 
-  // IMMEDIATE takes the write lock first, so the follow-up read sees the job that won a
-  // concurrent insert with the same key (which must have committed before we got the lock).
-  const createWithKey = db.transaction((row: JobInsert, key: string): JobRow | undefined => {
-    if (insertJobUnlessKeyExists.run(row).changes === 1) return undefined
-    const existing = selectByKey.get(row.org, key)
-    if (!existing) throw new Error(`Job insert with idempotency key ${JSON.stringify(key)} conflicted, yet no job holds that key`)
-    return existing
-  })
-  const deleteJob = db.transaction((id: string) => {
-    deleteJobDeliveries.run(id)
-    deleteJobRow.run(id)
-  })
-
   let closed = false
-  const write = groupCommit(db)
+  const write = (op: WriteOp): Promise<WriteResult> => (closed ? Promise.reject(new Error('The job store is closed.')) : writer.write(op))
 
   return {
-    create(job) {
-      const row = toJobInsert(job)
-      const key = job.idempotencyKey
-      return write(() => {
-        if (key === undefined) {
-          insertJob.run(row)
-          return { job: parseJob(row.data), created: true }
-        }
-        const existing = createWithKey(row, key)
-        return existing ? { job: parseJob(existing.data), created: false } : { job: parseJob(row.data), created: true }
-      })
+    async create(job) {
+      const result = await write({ op: 'create', row: toJobInsert(job), key: job.idempotencyKey ?? null })
+      return { job: parseJob(result.data!), created: result.created === true }
     },
 
     async get(org, id) {
@@ -296,12 +114,9 @@ function buildStore(db: Database.Database): JobStore {
       return row && parseJob(row.data)
     },
 
-    update(id, patch, onlyIf) {
-      const params = toUpdateParams(id, patch, onlyIf)
-      return write(() => {
-        const row = updateJob.get(params)
-        return row && parseJob(row.data)
-      })
+    async update(id, patch, onlyIf) {
+      const { data } = await write({ op: 'update', params: toUpdateParams(id, patch, onlyIf) })
+      return data === undefined ? undefined : parseJob(data)
     },
 
     async list(org, options = {}) {
@@ -320,10 +135,8 @@ function buildStore(db: Database.Database): JobStore {
 
     async claimNext(now) {
       if (!Number.isFinite(now)) throw new TypeError(`Expected \`now\` to be epoch milliseconds, got \`${String(now)}\` (${typeof now})`)
-      return write(() => {
-        const row = claim.get({ now, startedAt: new Date(now).toISOString() })
-        return row && parseJob(row.data)
-      })
+      const { data } = await write({ op: 'claim', now, startedAt: new Date(now).toISOString() })
+      return data === undefined ? undefined : parseJob(data)
     },
 
     async listProcessing() {
@@ -332,8 +145,7 @@ function buildStore(db: Database.Database): JobStore {
 
     async addWebhookAttempt(jobId, attempt: WebhookAttempt) {
       // A job deleted meanwhile (expired) has no history left to record into: no-op.
-      const params = { id: jobId, attempt: JSON.stringify(attempt) }
-      await write(() => void appendAttempt.run(params))
+      await write({ op: 'appendAttempt', id: jobId, attempt: JSON.stringify(attempt) })
     },
 
     async listExpired(now, limit) {
@@ -341,7 +153,7 @@ function buildStore(db: Database.Database): JobStore {
     },
 
     async delete(id) {
-      await write(() => deleteJob(id))
+      await write({ op: 'delete', id })
     },
 
     async countByStatus() {
@@ -353,7 +165,7 @@ function buildStore(db: Database.Database): JobStore {
     },
 
     async addDelivery(delivery) {
-      const params = {
+      const row = {
         eventId: delivery.eventId,
         jobId: delivery.jobId,
         org: delivery.org,
@@ -364,7 +176,7 @@ function buildStore(db: Database.Database): JobStore {
         nextAttemptAt: delivery.nextAttemptAt,
         state: delivery.state,
       }
-      await write(() => void insertDelivery.run(params))
+      await write({ op: 'insertDelivery', row })
     },
 
     async dueDeliveries(now, limit) {
@@ -372,13 +184,12 @@ function buildStore(db: Database.Database): JobStore {
     },
 
     async updateDelivery(eventId, patch) {
-      const params = { eventId, attempts: patch.attempts ?? null, nextAttemptAt: patch.nextAttemptAt ?? null, state: patch.state ?? null }
-      await write(() => void updateDeliveryRow.run(params))
+      await write({ op: 'updateDelivery', patch: { eventId, attempts: patch.attempts ?? null, nextAttemptAt: patch.nextAttemptAt ?? null, state: patch.state ?? null } })
     },
 
     async ping() {
       // The one method whose answer is a boolean: a closed or broken database is "not ready".
-      if (closed || !db.open) return false
+      if (closed || !db.open || writer.broken) return false
       try {
         return selectOne.get() === 1
       } catch {
@@ -389,84 +200,16 @@ function buildStore(db: Database.Database): JobStore {
     async close() {
       if (closed) return
       closed = true
-      await write.drain()
-      db.close()
+      try {
+        await writer.close()
+      } finally {
+        db.close()
+      }
     },
   }
 }
 
-/**
- * Group commit. With `synchronous = FULL` every commit waits for an fsync of the WAL, and
- * better-sqlite3 waits on the event loop: one commit per write made 32 concurrent uploads
- * queue behind each other's fsyncs. Writes are instead gathered during one turn of the event
- * loop and committed together in one IMMEDIATE transaction (one fsync), each in its own
- * savepoint so one failing write does not undo the others. A write's promise settles after
- * the commit, so a resolved `create` is as durable as before.
- */
-function groupCommit(db: Database.Database): (<T>(work: () => T) => Promise<T>) & { drain(): Promise<void> } {
-  type Pending = { work: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }
-  let queue: Pending[] = []
-  let flushing: Promise<void> | undefined
-  const savepoint = db.transaction((work: () => unknown) => work())
-  const commitAll = db.transaction((batch: Pending[]) =>
-    batch.map((item): { ok: true; value: unknown } | { ok: false; error: unknown } => {
-      try {
-        return { ok: true, value: savepoint(item.work) }
-      } catch (error) {
-        return { ok: false, error }
-      }
-    }),
-  )
-  const flush = (): void => {
-    flushing = undefined
-    const batch = queue
-    queue = []
-    let outcomes: ReturnType<typeof commitAll>
-    try {
-      outcomes = batch.length === 1 ? [{ ok: true, value: savepoint.immediate(batch[0]!.work) }] : commitAll.immediate(batch)
-    } catch (error) {
-      // The commit itself failed (disk full, busy past the timeout): none of the writes happened.
-      for (const item of batch) item.reject(error)
-      return
-    }
-    outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.value) : batch[i]!.reject(outcome.error)))
-  }
-  const write = <T>(work: () => T): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      queue.push({ work, resolve: resolve as (value: unknown) => void, reject })
-      flushing ??= new Promise<void>((done) =>
-        setImmediate(() => {
-          flush()
-          done()
-        }),
-      )
-    })
-  return Object.assign(write, { drain: async () => void (await flushing) })
-}
 
-interface JobInsert {
-  id: string
-  org: string
-  status: string
-  idempotencyKey: string | null
-  createdMs: number
-  runAfter: number
-  expiresAt: number
-  data: string
-}
-
-interface UpdateParams {
-  id: string
-  clear: string
-  set: string
-  status: string | null
-  createdMs: number | null
-  runAfter: number | null
-  expiresAt: number | null
-  setKey: 0 | 1
-  idempotencyKey: string | null
-  onlyIf: string | null
-}
 
 interface ListParams {
   org: string
@@ -557,4 +300,128 @@ function decodeCursor(cursor: string): { createdMs: number; seq: number } {
     throw new DocloaderError('INVALID_OPTION', 'The `cursor` is not one this server issued. Pass the `next_cursor` of the previous page unchanged, or leave it out to start from the newest job.', { details: { option: 'cursor' } })
   }
   return { createdMs: Number(match[1]), seq: Number(match[2]) }
+}
+
+/** Where the store's writes run (see writerThread, inThreadWriter). */
+interface Writer {
+  write(op: WriteOp): Promise<WriteResult>
+  /** Set once the writer can no longer write (its thread died): the store is not ready. */
+  readonly broken: boolean
+  /** Waits for the writes asked for, then stops. */
+  close(): Promise<void>
+}
+
+/**
+ * The thread entry is always built JavaScript. From dist/ it sits next to this module; when
+ * this module runs from src/ (vitest), the built one in dist/ is used: build with `tsc -b`
+ * before testing.
+ */
+function writerEntry(): URL {
+  const beside = new URL('./sqlite-writer-thread.js', import.meta.url)
+  if (existsSync(beside)) return beside
+  const built = new URL('../../dist/store/sqlite-writer-thread.js', import.meta.url)
+  if (existsSync(built)) return built
+  throw new Error(`The SQLite writer thread entry is missing: expected ${beside.pathname} or ${built.pathname}. Build the server package with \`tsc -b\`.`)
+}
+
+/**
+ * Writes on a thread of their own (sqlite-writer-thread.ts): the fsync of every commit no
+ * longer stalls the event loop, and writes asked for during a commit share the next one.
+ * A write's promise settles after its commit, so a resolved `create` is as durable as before.
+ * The thread keeps the process alive only while writes are in flight.
+ */
+function writerThread(options: SqliteJobStoreOptions): Writer {
+  const worker = new Worker(writerEntry(), { workerData: { path: options.path, busyTimeoutMs: options.busyTimeoutMs } })
+  worker.unref()
+  const pending = new Map<number, { resolve: (value: WriteResult) => void; reject: (error: Error) => void }>()
+  let seq = 0
+  let broken: Error | undefined
+  let closing: Promise<void> | undefined
+  let closedByUs: () => void = () => {}
+
+  const settle = (id: number, outcome: { ok: true; value: WriteResult } | { ok: false; error: Error }): void => {
+    const entry = pending.get(id)
+    if (!entry) return
+    pending.delete(id)
+    if (pending.size === 0) worker.unref()
+    if (outcome.ok) entry.resolve(outcome.value)
+    else entry.reject(outcome.error)
+  }
+  const failAll = (error: Error): void => {
+    broken ??= error
+    for (const id of [...pending.keys()]) settle(id, { ok: false, error })
+  }
+
+  worker.on('message', (message: FromWriter) => {
+    if (message.type === 'done') {
+      for (const { seq: id, outcome } of message.results) settle(id, outcome.ok ? outcome : { ok: false, error: writeError(outcome.error) })
+    } else if (message.type === 'failed') {
+      const error = writeError(message.error)
+      for (const id of message.seqs) settle(id, { ok: false, error })
+    } else {
+      closedByUs()
+    }
+  })
+  worker.on('error', (error) => failAll(new Error(`The SQLite writer thread failed: ${error.message}`, { cause: error })))
+  worker.on('exit', (code) => failAll(new Error(`The SQLite writer thread stopped (exit code ${code}).`)))
+
+  return {
+    get broken() {
+      return broken !== undefined
+    },
+    write(op) {
+      if (broken) return Promise.reject(broken)
+      return new Promise<WriteResult>((resolve, reject) => {
+        const id = ++seq
+        pending.set(id, { resolve, reject })
+        if (pending.size === 1) worker.ref()
+        worker.postMessage({ type: 'write', seq: id, write: op } satisfies ToWriter)
+      })
+    },
+    close() {
+      closing ??= (async () => {
+        if (broken) return
+        worker.ref()
+        const closed = new Promise<void>((resolve) => (closedByUs = resolve))
+        worker.postMessage({ type: 'close' } satisfies ToWriter)
+        await Promise.race([closed, new Promise<void>((resolve) => worker.once('exit', () => resolve()))])
+        await worker.terminate()
+      })()
+      return closing
+    },
+  }
+}
+
+/** Writes on the store's own thread, committed together per turn of the event loop (`:memory:` stores). */
+function inThreadWriter(db: Database.Database): Writer {
+  const commit = batchCommitter(db, prepareWrites(db))
+  let queue: { op: WriteOp; resolve: (value: WriteResult) => void; reject: (error: Error) => void }[] = []
+  let flushing: Promise<void> | undefined
+  const flush = (): void => {
+    flushing = undefined
+    const batch = queue
+    queue = []
+    let outcomes: ReturnType<typeof commit>
+    try {
+      outcomes = commit(batch.map((item) => item.op))
+    } catch (error) {
+      for (const item of batch) item.reject(error as Error)
+      return
+    }
+    outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.value) : batch[i]!.reject(writeError(outcome.error))))
+  }
+  return {
+    broken: false,
+    write: (op) =>
+      new Promise<WriteResult>((resolve, reject) => {
+        queue.push({ op, resolve, reject })
+        flushing ??= new Promise<void>((done) =>
+          setImmediate(() => {
+            flush()
+            done()
+          }),
+        )
+      }),
+    close: async () => void (await flushing),
+  }
 }
