@@ -101,6 +101,17 @@ describe('docloader convert --server', () => {
     expect(await readFile(join(work, 'mixed-remote/fine.md.md'), 'utf8')).toBe(await readFile(join(work, 'mixed-local/fine.md.md'), 'utf8'))
   })
 
+  it('a scanned PDF is read by OCR on the server, and --ocr off reaches the server too', async () => {
+    const scan = fileURLToPath(new URL('../packages/core/test/fixtures/pdf/scan_amsguide_p10.pdf', import.meta.url))
+    const read = await cli(['convert', scan, ...remote()])
+    expect(read.code).toBe(0)
+    expect(read.stdout).toContain('Book Formatting')
+    const off = await cli(['convert', scan, '--ocr', 'off', '--json', '--out', 'scan-off', ...remote()])
+    expect(off.code).toBe(1)
+    const [file] = (JSON.parse(off.stdout) as Summary).files
+    expect(file!.error).toMatchObject({ code: 'UNSUPPORTED_TYPE', message: expect.stringContaining('OCR is off') })
+  })
+
   it('usage errors exit 2: a local-only option, no API key, a bad URL', async () => {
     expect((await cli(['convert', 'fine.md', '--password', 'x', ...remote()])).code).toBe(2)
     const noKey = await cli(['convert', 'fine.md', '--server', server])
