@@ -567,6 +567,30 @@ export function runJobStoreSuite(name: string, makeStore: () => Promise<JobStore
         expect(await store.dueDeliveries(T0 + 1235, 10)).toEqual([delivery])
       })
 
+      it('claims due deliveries with a lease: another instance does not get them until the lease ends', async () => {
+        const job = makeJob()
+        await store.create(job)
+        const first = makeDelivery(job.id)
+        const second = makeDelivery(job.id, { nextAttemptAt: T0 + 10 })
+        const later = makeDelivery(job.id, { nextAttemptAt: T0 + 60_000 })
+        for (const d of [first, second, later]) await store.addDelivery(d)
+        const other = (await another()) ?? store
+
+        // Two senders claim at once: each delivery goes to exactly one of them.
+        const [mine, theirs] = await Promise.all([store.dueDeliveries(T0 + 100, 1, T0 + 30_000), other.dueDeliveries(T0 + 100, 10, T0 + 30_000)])
+        expect([...mine, ...theirs].map(d => d.eventId).sort()).toEqual([first.eventId, second.eventId].sort())
+        expect(await store.dueDeliveries(T0 + 100, 10, T0 + 30_000)).toEqual([])
+        expect(await store.dueDeliveries(T0 + 100, 10)).toEqual([])
+        // A sender that died leaves its deliveries due again once the lease has passed.
+        const again = await other.dueDeliveries(T0 + 30_000, 10, T0 + 90_000)
+        expect(again.map(d => d.eventId).sort()).toEqual([first.eventId, second.eventId].sort())
+        expect(again.every(d => d.attempts === 0 && d.state === 'pending')).toBe(true)
+        // Recording the attempt replaces the lease.
+        await store.updateDelivery(first.eventId, { attempts: 1, nextAttemptAt: T0 + 40_000 })
+        expect((await store.dueDeliveries(T0 + 40_000, 10)).map(d => d.eventId)).toEqual([first.eventId])
+        expect(await store.dueDeliveries(T0 + 100, 0, T0 + 1)).toEqual([])
+      })
+
       it('resolves when updating a missing delivery', async () => {
         await expect(store.updateDelivery(randomUUID(), { state: 'failed' })).resolves.toBeUndefined()
       })

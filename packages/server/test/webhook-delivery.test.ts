@@ -271,6 +271,24 @@ describe('webhook delivery', () => {
     expect(hook.requests[0]?.headers['x-docloader-event-id']).toBe(delivery?.eventId)
   })
 
+  it('two dispatchers on one store file (two serve processes) send every event once', async () => {
+    const hook = await receiver([200])
+    const other = createSqliteJobStore({ path: storePath })
+    const jobs = await Promise.all(Array.from({ length: 20 }, () => createJob(`${hook.url}/hook`)))
+    const a = dispatcher()
+    const b = dispatcher({ store: other })
+    for (const job of jobs) await (jobCount % 2 ? a : b).enqueue(job, webhookBody(job, resultUrl))
+    a.start()
+    b.start()
+    await waitFor(async () => (await Promise.all(jobs.map((job) => attemptsOf(job.id)))).every((attempts) => attempts.length === 1), 'every delivery')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await Promise.all([a.stop(), b.stop()])
+    await other.close()
+    const eventIds = hook.requests.map((request) => request.headers['x-docloader-event-id'])
+    expect(eventIds).toHaveLength(20)
+    expect(new Set(eventIds).size).toBe(20)
+  })
+
   it('keeps delivering while a receiver that never answers holds one slot', async () => {
     const slow = await receiver(['hang'])
     const fast = await receiver([200])

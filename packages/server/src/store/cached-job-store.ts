@@ -126,7 +126,7 @@ export function withStatusCache(store: JobStore, options: StatusCacheOptions = {
 
     countByStatus: () => store.countByStatus(),
     addDelivery: delivery => store.addDelivery(delivery),
-    dueDeliveries: (now, limit) => store.dueDeliveries(now, limit),
+    dueDeliveries: (now, limit, leaseUntil) => store.dueDeliveries(now, limit, leaseUntil),
     updateDelivery: (eventId, patch) => store.updateDelivery(eventId, patch),
     ping: () => store.ping(),
 

@@ -71,8 +71,13 @@ export interface JobStore {
 
   /** Persists a webhook event to deliver. */
   addDelivery(delivery: WebhookDelivery): Promise<void>
-  /** Pending deliveries due at `now`, oldest first, at most `limit`. */
-  dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]>
+  /**
+   * Pending deliveries due at `now`, oldest first, at most `limit`. With `leaseUntil` they are
+   * also claimed, atomically: their next attempt moves to `leaseUntil`, so another process
+   * polling the same store (a second `serve`) does not send them too. The sender then records
+   * the attempt with `updateDelivery`; one that dies before leaves them due again at `leaseUntil`.
+   */
+  dueDeliveries(now: number, limit: number, leaseUntil?: number): Promise<WebhookDelivery[]>
   /** Updates a delivery after an attempt; no-op when the delivery is gone. */
   updateDelivery(eventId: string, patch: Partial<Pick<WebhookDelivery, 'attempts' | 'nextAttemptAt' | 'state'>>): Promise<void>
 

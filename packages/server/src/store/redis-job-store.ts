@@ -322,6 +322,26 @@ return 1
 `,
   },
 
+  // KEYS: deliveries:due. ARGV: now, count, prefix, leaseUntil. Like docloaderDeliveryDue, and
+  // moves each delivery returned to leaseUntil (hash and due index) in the same script.
+  docloaderDeliveryClaim: {
+    numberOfKeys: 1,
+    lua: `
+local out = {}
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, ARGV[2])) do
+  local eventId = string.sub(member, ${SEQ_WIDTH + 2})
+  local key = ARGV[3] .. 'delivery:' .. eventId
+  local fields = redis.call('HGETALL', key)
+  if #fields > 0 then
+    out[#out + 1] = fields
+    redis.call('HSET', key, 'nextAttemptAt', ARGV[4])
+    redis.call('ZADD', KEYS[1], ARGV[4], member)
+  end
+end
+return out
+`,
+  },
+
   // KEYS: deliveries:due. ARGV: now, count, prefix. Returns one flat field list per delivery.
   docloaderDeliveryDue: {
     numberOfKeys: 1,
@@ -532,12 +552,15 @@ function buildStore(redis: ScriptedRedis, prefix: string, owned: boolean): JobSt
       )
     },
 
-    async dueDeliveries(now, limit) {
+    async dueDeliveries(now, limit, leaseUntil) {
       open()
       const count = Math.max(0, Math.floor(limit))
       if (count === 0) return []
       checkEpochMs('now', now)
-      const rows = await redis.docloaderDeliveryDue(k.due, String(now), count, prefix) as string[][]
+      if (leaseUntil !== undefined) checkEpochMs('leaseUntil', leaseUntil)
+      const rows = (leaseUntil === undefined
+        ? await redis.docloaderDeliveryDue(k.due, String(now), count, prefix)
+        : await redis.docloaderDeliveryClaim(k.due, String(now), count, prefix, String(leaseUntil))) as string[][]
       return rows.map(toDelivery)
     },
 

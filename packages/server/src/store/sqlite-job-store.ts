@@ -179,8 +179,13 @@ function buildStore(db: Database.Database, writer: Writer): JobStore {
       await write({ op: 'insertDelivery', row })
     },
 
-    async dueDeliveries(now, limit) {
-      return selectDue.all(now, Math.max(0, Math.floor(limit))).map(toDelivery)
+    async dueDeliveries(now, limit, leaseUntil) {
+      const count = Math.max(0, Math.floor(limit))
+      if (leaseUntil === undefined) return selectDue.all(now, count).map(toDelivery)
+      checkEpochMs('leaseUntil', leaseUntil)
+      if (count === 0) return []
+      const { deliveries = [] } = await write({ op: 'claimDeliveries', now, limit: count, leaseUntil })
+      return deliveries.map(toDelivery)
     },
 
     async updateDelivery(eventId, patch) {

@@ -53,11 +53,13 @@ export type WriteOp =
   | { op: 'delete'; id: string }
   | { op: 'insertDelivery'; row: DeliveryRow }
   | { op: 'updateDelivery'; patch: DeliveryPatch }
+  | { op: 'claimDeliveries'; now: number; limit: number; leaseUntil: number }
 
-/** What a write returns: the job's JSON (`create`, `update`, `claim`) and whether `create` made it. */
+/** What a write returns: the job's JSON (`create`, `update`, `claim`) and whether `create` made it; claimed deliveries. */
 export interface WriteResult {
   data?: string
   created?: boolean
+  deliveries?: DeliveryRow[]
 }
 
 /** A write's outcome inside a batch: its result, or its own error (the others still commit). */
@@ -123,6 +125,17 @@ export function prepareWrites(db: Database.Database): (write: WriteOp) => WriteR
       state = coalesce(@state, state)
     WHERE event_id = @eventId`)
 
+  // Claims the due deliveries: one statement, so two processes never claim the same one.
+  const claimDeliveries = db.prepare<[{ now: number; limit: number; leaseUntil: number }], DeliveryRow & { seq: number }>(`
+    UPDATE deliveries SET next_attempt_at = @leaseUntil
+    WHERE rowid IN (
+      SELECT rowid FROM deliveries
+      WHERE state = 'pending' AND next_attempt_at <= @now
+      ORDER BY next_attempt_at, rowid
+      LIMIT @limit)
+    RETURNING rowid AS seq, event_id AS eventId, job_id AS jobId, org, url, body, status, attempts,
+              next_attempt_at AS nextAttemptAt, state`)
+
   return (write) => {
     switch (write.op) {
       case 'create': {
@@ -155,6 +168,11 @@ export function prepareWrites(db: Database.Database): (write: WriteOp) => WriteR
       case 'updateDelivery':
         updateDeliveryRow.run(write.patch)
         return {}
+      case 'claimDeliveries': {
+        // RETURNING comes in no set order: oldest first, by insertion.
+        const rows = claimDeliveries.all({ now: write.now, limit: write.limit, leaseUntil: write.leaseUntil })
+        return { deliveries: rows.sort((a, b) => a.seq - b.seq).map(({ seq: _seq, ...row }) => row) }
+      }
     }
   }
 }

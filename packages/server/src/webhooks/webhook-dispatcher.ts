@@ -92,6 +92,8 @@ export interface WebhookDispatcher {
 const MAX_RESPONSE_BYTES = 64 * 1024
 const USER_AGENT = 'docloader-webhook/0.1'
 const PRIVATE_ADDRESS = 'ERR_WEBHOOK_PRIVATE_ADDRESS'
+/** A claimed delivery stays with its sender this long past the attempt's time limit (recording the attempt included). */
+const LEASE_MARGIN_MS = 30_000
 
 /**
  * Delay before attempt `failedAttempts + 1`: random between half and all of
@@ -161,8 +163,10 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     polling = (async () => {
       try {
         if (!running || inFlight.size >= concurrency) return
-        // In-flight deliveries are still pending in the store: ask for enough to fill every free slot.
-        const due = await store.dueDeliveries(Date.now(), concurrency)
+        // Claimed with a lease past the attempt's time limit: another `serve` on the same store
+        // does not send them too, and they come back if this process dies mid-attempt.
+        const now = Date.now()
+        const due = await store.dueDeliveries(now, concurrency - inFlight.size, now + timeoutMs + LEASE_MARGIN_MS)
         for (const delivery of due) {
           if (!running || inFlight.size >= concurrency) break
           if (!inFlight.has(delivery.eventId)) launch(delivery)
