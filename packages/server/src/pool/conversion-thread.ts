@@ -3,6 +3,8 @@
  * Runs one conversion at a time with its own engine and answers each `run` with exactly
  * one `done` or `failed` message.
  */
+import { execFileSync } from 'node:child_process'
+import { readlinkSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
 import { setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
@@ -12,12 +14,7 @@ import type { FromThread, ThreadData, ToThread } from './thread-messages.js'
 if (!parentPort) throw new Error('conversion-thread.js must be started as a worker thread by the conversion pool.')
 const port = parentPort
 const cancelled = new Int32Array((workerData as ThreadData).cancelled)
-// Conversions yield the CPU to the API's event loop: on Linux this lowers only this thread.
-try {
-  setPriority(10)
-} catch {
-  // Not permitted or not supported here: run at normal priority.
-}
+yieldTheCpu()
 // One conversion at a time, read by one tesseract worker: the pool runs one thread per core.
 const engine = createEngine({ concurrency: 1, ocr: { tesseract: { workers: 1 } } })
 let running: { seq: number; controller: AbortController } | undefined
@@ -74,5 +71,32 @@ async function run(task: Extract<ToThread, { type: 'run' }>, controller: AbortCo
     await rm(task.tempPath, { force: true }).catch(() => undefined)
     const { code, message } = toDocloaderError(signal.aborted ? signal.reason : error)
     send({ type: 'failed', error: { code, message } })
+  }
+}
+
+/**
+ * Conversions yield the CPU to the API's event loop. On Linux this thread takes the idle
+ * scheduling class (`chrt --idle`: it runs only when no normal thread of the machine wants the
+ * CPU), which the threads it starts (tesseract's workers) inherit; a nice value only weighs
+ * the shares, and left the event loop waiting for a CPU a fifth of the time with both cores
+ * converting. Without chrt, or elsewhere: the lowest nice value of this thread.
+ */
+function yieldTheCpu(): void {
+  // DOCLOADER_CONVERSION_PRIORITY: idle (default), low (nice 19 only), normal.
+  const mode = process.env.DOCLOADER_CONVERSION_PRIORITY ?? 'idle'
+  if (mode === 'normal') return
+  if (mode === 'idle' && process.platform === 'linux') {
+    try {
+      const tid = readlinkSync('/proc/thread-self').split('/').pop()!
+      execFileSync('chrt', ['--idle', '--pid', '0', tid], { stdio: 'ignore', timeout: 2000 })
+      return
+    } catch {
+      // No chrt, or not permitted: fall back to the nice value.
+    }
+  }
+  try {
+    setPriority(19)
+  } catch {
+    // Not permitted or not supported here: run at normal priority.
   }
 }
