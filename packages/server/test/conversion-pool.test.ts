@@ -235,6 +235,26 @@ describe('createConversionPool', () => {
     await expect(conversions.run(job)).rejects.toMatchObject({ code: 'OCR_FAILED', message: expect.stringContaining('@tesseract.js-data/deu') })
   })
 
+  it.runIf(process.platform === 'linux')('runs conversions in the idle scheduling class by default, so they never take a CPU from the API', async () => {
+    const before = process.env.DOCLOADER_CONVERSION_PRIORITY
+    delete process.env.DOCLOADER_CONVERSION_PRIORITY
+    try {
+      const conversions = pool({ size: 1 })
+      await conversions.run(task(fixture))
+      // Field 41 of /proc/<pid>/task/<tid>/stat is the scheduling policy; 5 is SCHED_IDLE.
+      const policyOf = async (tid: string | number) => {
+        const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8').catch(() => '')
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38])
+      }
+      const policies = await Promise.all((await readdir('/proc/self/task')).map(policyOf))
+      // The conversion thread and the threads it started; the main thread stays normal (0).
+      expect(policies.filter((policy) => policy === 5).length).toBeGreaterThanOrEqual(1)
+      expect(await policyOf(process.pid)).toBe(0)
+    } finally {
+      if (before !== undefined) process.env.DOCLOADER_CONVERSION_PRIORITY = before
+    }
+  })
+
   it('rejects a truncated PDF with CORRUPT_FILE and writes nothing', async () => {
     const conversions = pool({ size: 1 })
     const corrupt = task(truncatedPdf)
