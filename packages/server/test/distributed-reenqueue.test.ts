@@ -11,6 +11,7 @@ import { type ConnectionOptions, Queue, Worker } from 'bullmq'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { QUEUE_NAME } from '../src/queue/conversion-queue.js'
+import { createQueueRunner } from '../src/queue/queue-runner.js'
 import { bullmqConnection } from '../src/queue/redis-url.js'
 import { createRedisJobStore } from '../src/store/redis-job-store.js'
 import { startWorker, type RunningWorker } from '../src/worker.js'
@@ -62,5 +63,43 @@ describe('re-enqueueing a job id BullMQ holds as failed', () => {
     expect(await waitForJob(server, id)).toMatchObject({ status: 'completed', attempts: 2 })
     expect(await (await call(server, `/api/v1/jobs/${id}/result`)).text()).toContain('# Enqueued again')
     await queue.close()
+  })
+
+  it('a job left processing with no BullMQ job on it (its final write lost) is put back to pending and converted', async () => {
+    // The previous test's worker reads another storage folder: it must not take this job.
+    await Promise.all(workers.splice(0).map((worker) => worker.close(0)))
+    await closeTestServers()
+    const dataDir = await makeTempDir()
+    const id = 'job_lostprocessing000000000000'
+    const upload = join(dataDir, 'files', 'acme', id)
+    await mkdir(upload, { recursive: true })
+    await writeFile(join(upload, 'upload'), markdownDocument('Not lost'))
+    const store = createRedisJobStore({ url: redis.url })
+    const started = new Date(Date.now() - 10 * 60_000)
+    await store.create({
+      id, org: 'acme', status: 'processing', filename: 'lost.md', mimeType: 'text/markdown', sizeBytes: 40, outputFormat: 'md', options: {},
+      progress: 40, pagesDone: 0, pagesTotal: 1, attempts: 1, runAfter: 0, createdAt: started.toISOString(), startedAt: started.toISOString(),
+      expiresAt: new Date(Date.now() + 3600_000).toISOString(), webhookAttempts: [],
+    })
+    // A fresh job, just claimed by a worker whose BullMQ job has not shown up yet: left alone.
+    const fresh = { ...(await store.getById(id))!, id: 'job_freshprocessing00000000000', startedAt: new Date().toISOString(), createdAt: new Date().toISOString() }
+    await store.create(fresh)
+
+    const runner = createQueueRunner({ store, queueUrl: redis.url, logger: pino({ level: 'silent' }), staleProcessingMs: 60_000 })
+    await runner.start()
+    try {
+      expect((await store.getById(fresh.id))?.status).toBe('processing')
+      workers.push(await startWorker({ queue: redis.url, store: redis.url, storage: join(dataDir, 'files'), concurrency: 1, logger: pino({ level: 'silent' }) }))
+      const deadline = Date.now() + 30_000
+      let job = await store.getById(id)
+      while (job?.status !== 'completed' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        job = await store.getById(id)
+      }
+      expect(job).toMatchObject({ status: 'completed', attempts: 2 })
+    } finally {
+      await runner.stop()
+      await store.close()
+    }
   })
 })

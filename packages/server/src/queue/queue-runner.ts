@@ -26,6 +26,13 @@ export interface QueueRunnerOptions {
    * @default 60000
    */
   reconcileIntervalMs?: number
+  /**
+   * A job the store says is `processing` while BullMQ holds no waiting, delayed or active job
+   * for it (the worker's final write was lost in a Redis outage, or its BullMQ job was removed)
+   * is put back to `pending` and enqueued again by the reconcile, once it started this long ago.
+   * @default 120000
+   */
+  staleProcessingMs?: number
   /** Hard time limit sent with every job; workers apply the smaller of it and their own. @default none */
   hardTimeoutMs?: number
   /** Soft time limit sent with every job, likewise. @default none */
@@ -86,12 +93,29 @@ export function createQueueRunner(options: QueueRunnerOptions): JobRunner & { pi
     await queue.add('convert', { jobId, ...limits }, conversionJobOptions(jobId, maxAttempts, retryBaseMs))
   }
   let reconciler: NodeJS.Timeout | undefined
+  const staleProcessingMs = options.staleProcessingMs ?? 120_000
   async function reconcile(): Promise<void> {
-    if (!store.listPending) return
     try {
-      for (const job of await store.listPending(1000)) await enqueue(job.id)
+      await requeueStale()
+      if (store.listPending) for (const job of await store.listPending(1000)) await enqueue(job.id)
     } catch (error) {
       logger.warn({ err: error }, 'could not enqueue pending jobs again')
+    }
+  }
+
+  /** Jobs left `processing` in the store that no worker runs or will run: back to pending. */
+  async function requeueStale(): Promise<void> {
+    const now = Date.now()
+    for (const job of await store.listProcessing()) {
+      if (now - Date.parse(job.startedAt ?? job.createdAt) < staleProcessingMs) continue
+      const held = await queue.getJob(job.id)
+      const state = held ? await held.getState() : 'missing'
+      if (state !== 'missing' && state !== 'unknown' && state !== 'failed' && state !== 'completed') continue
+      // Compare-and-set: a worker finishing it meanwhile wins.
+      const back = await store.update(job.id, { status: 'pending', progress: 0, pagesDone: 0 }, ['processing'])
+      if (!back) continue
+      logger.warn({ jobId: job.id, bullmqState: state }, 'job left processing with no worker on it; enqueued again')
+      await enqueue(job.id)
     }
   }
 
