@@ -155,6 +155,8 @@ describe('PDF pages read by OCR', () => {
   it('OCRs a scan that carries a short stamp of text, and never a page with a good text layer', async () => {
     const result = await engine.convert(makePdf(['stamped', 'text']))
     expect(result.document.pages[0]!.ocr).toMatchObject({ provider: 'tesseract' })
+    // The page is rendered, not taken from its scan image alone: the stamp is read too.
+    expect(result.content).toContain('COPY 0001')
     expect(result.document.pages[1]!.ocr).toBeUndefined()
     const born = await engine.convert(await fixture('node-documentation.pdf'))
     expect(born.document.pages.every((page) => page.ocr === undefined)).toBe(true)

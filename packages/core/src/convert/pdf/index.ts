@@ -64,8 +64,11 @@ export const convertPdf: Converter = async (bytes, context) => {
         page = await state.guard(document.getPage(number))
         if (ocr && mode === 'force') {
           const size = page.getViewport({ scale: 1 })
-          const images = await findImages(page, pdfjs, guard)
-          await readByOcr(page, { number, width: size.width, height: size.height, blocks: [], images })
+          // A page without text may be read from its own scan image (see ocrPage).
+          const content = await guard(page.getTextContent())
+          const hasText = content.items.some((item) => 'str' in item && item.str.trim() !== '')
+          const images = hasText ? [] : await findImages(page, pdfjs, guard)
+          await readByOcr(page, { number, width: size.width, height: size.height, blocks: [], ...(hasText ? {} : { unreadable: 'no-text' as const, images }) })
         } else {
           const layout = await analysePage(page, number, state)
           if (ocr && layout.unreadable) await readByOcr(page, layout)
@@ -164,7 +167,9 @@ async function ocrPage(
   ocr: NonNullable<ConverterContext['ocr']>,
 ): Promise<Page> {
   const size = { width: layout.width, height: layout.height }
-  const images = layout.images ?? []
+  // The scan image alone holds everything only on a page without text: a stamp drawn as text
+  // over a scan, or any text under `force`, is on the rendering only.
+  const images = layout.unreadable === 'no-text' ? (layout.images ?? []) : []
   const pixels = (await embeddedScan(page, images, size)) ?? (await renderPage(page, document, context.limits.maxPixels, context.signal))
   context.signal.throwIfAborted()
   context.ocrStop?.throwIfAborted()
