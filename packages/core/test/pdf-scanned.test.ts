@@ -81,6 +81,41 @@ function makePdf(pages: PageSpec[]): Uint8Array {
   return Buffer.from(out, 'latin1')
 }
 
+/**
+ * A one-page PDF that is only a 1-bit image of `lines` at 300 dpi (DeviceGray, 1 bit per
+ * component, uncompressed: a set bit is white), the page exactly the image's size.
+ */
+async function bilevelScanPdf(lines: string[]): Promise<Uint8Array> {
+  const { default: sharp } = await import('sharp')
+  const png = await renderTextImage(lines, { fontSize: 48, width: 1200 })
+  const { data, info } = await sharp(png).greyscale().threshold(128).raw().toBuffer({ resolveWithObject: true })
+  const rowBytes = (info.width + 7) >> 3
+  const bits = Buffer.alloc(rowBytes * info.height)
+  for (let y = 0; y < info.height; y++) {
+    for (let x = 0; x < info.width; x++) if (data[y * info.width + x]! > 127) bits[y * rowBytes + (x >> 3)]! |= 0x80 >> (x & 7)
+  }
+  const w = (info.width * 72) / 300
+  const h = (info.height * 72) / 300
+  const content = `q ${w} 0 0 ${h} 0 0 cm /Im1 Do Q`
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${w} ${h}] /Contents 4 0 R /Resources << /XObject << /Im1 5 0 R >> >> >>`,
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    `<< /Type /XObject /Subtype /Image /Width ${info.width} /Height ${info.height} /ColorSpace /DeviceGray /BitsPerComponent 1 /Length ${bits.length} >>\nstream\n${bits.toString('latin1')}\nendstream`,
+  ]
+  let out = '%PDF-1.4\n'
+  const offsets: number[] = []
+  objects.forEach((body, i) => {
+    offsets.push(out.length)
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`
+  })
+  const xref = out.length
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`
+  return Buffer.from(out, 'latin1')
+}
+
 describe('PDF pages without a text layer, converted without OCR', () => {
   it('fails with UNSUPPORTED_TYPE when every page is a scan', async () => {
     const error = await convertPdf(makePdf(['image', 'image']), context()).catch((e: unknown) => e)
@@ -168,6 +203,23 @@ describe('PDF pages read by OCR', () => {
     expect(result.metadata.partial).toEqual({ code: 'OCR_FAILED', reason: 'page 2 has no text layer (scanned), and OCR is off (`--ocr off`)' })
     const error = await engine.convert(await fixture('scan_amsguide_p10.pdf'), { ocr: 'off' }).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'UNSUPPORTED_TYPE', message: expect.stringContaining('OCR is off') })
+  })
+
+  it('reads a bilevel scan (1 bit per pixel, as fax-like CCITT and JBIG2 scans decode) from its embedded image', async () => {
+    const pdf = await bilevelScanPdf(['Bilevel scan of a contract', 'signed by both parties'])
+    const pdfjs = await loadPdfjs()
+    const { task, document } = await openDocument(pdfjs, pdf, undefined)
+    try {
+      const page = await document.getPage(1)
+      const pixels = await embeddedScan(page, await findImages(page, pdfjs, (p) => p), page.getViewport({ scale: 1 }))
+      expect(pixels).toMatchObject({ source: 'embedded', channels: 1 })
+      expect(pixels!.data[0]).toBe(255) // the corner is paper: white, not inverted
+    } finally {
+      await task.destroy()
+    }
+    const result = await engine.convert(pdf)
+    expect(result.document.pages[0]!.ocr).toMatchObject({ provider: 'tesseract' })
+    expect(result.content).toContain('Bilevel scan of a contract')
   })
 
   it('takes a scan page from its embedded image instead of rendering it', async () => {

@@ -91,22 +91,42 @@ export function coverage(image: ImagePlacement, width: number, height: number): 
 export async function embeddedScan(page: PdfPage, images: ImagePlacement[], size: { width: number; height: number }): Promise<PagePixels | undefined> {
   const [image] = images
   if (images.length !== 1 || !image?.name || !image.upright || coverage(image, size.width, size.height) < 0.85) return undefined
+  // Images used on several pages live in the document's objects ("g_" ids), the others in the page's.
+  const store = image.name.startsWith('g_') ? page.commonObjs : page.objs
   const decoded = await new Promise<unknown>((resolve) => {
     try {
-      page.objs.get(image.name!, resolve)
+      store.get(image.name!, resolve)
     } catch {
       resolve(undefined)
     }
   })
   const pixels = decoded as { width?: number; height?: number; kind?: number; data?: Uint8Array | Uint8ClampedArray } | undefined
   if (!pixels?.data || !pixels.width || !pixels.height) return undefined
-  // pdfjs ImageKind: 2 = RGB, 3 = RGBA (1 = packed bilevel bits, left to rendering).
-  const channels = pixels.kind === 2 ? 3 : pixels.kind === 3 ? 4 : undefined
-  if (!channels || pixels.data.length < pixels.width * pixels.height * channels) return undefined
-  const dpi = pixels.width / ((image.x1 - image.x0) / 72)
+  const { width, height } = pixels
+  const dpi = width / ((image.x1 - image.x0) / 72)
   if (dpi < 100) return undefined
-  const data = pixels.data instanceof Uint8Array ? pixels.data : new Uint8Array(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength)
-  return { data, width: pixels.width, height: pixels.height, channels, dpi, source: 'embedded' }
+  const bytes = pixels.data instanceof Uint8Array ? pixels.data : new Uint8Array(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength)
+  // pdfjs ImageKind: 1 = bilevel, packed bits (fax-like scans: CCITT, JBIG2), 2 = RGB, 3 = RGBA.
+  if (pixels.kind === 1) {
+    const grey = unpackBits(bytes, width, height)
+    return grey && { data: grey, width, height, channels: 1, dpi, source: 'embedded' }
+  }
+  const channels = pixels.kind === 2 ? 3 : pixels.kind === 3 ? 4 : undefined
+  if (!channels || bytes.length < width * height * channels) return undefined
+  return { data: bytes, width, height, channels, dpi, source: 'embedded' }
+}
+
+/** pdfjs's bilevel rows (a set bit is white, rows padded to whole bytes) as 8-bit grey. */
+function unpackBits(bits: Uint8Array, width: number, height: number): Uint8Array | undefined {
+  const rowBytes = (width + 7) >> 3
+  if (bits.length < rowBytes * height) return undefined
+  const grey = new Uint8Array(width * height)
+  for (let y = 0; y < height; y++) {
+    const row = y * rowBytes
+    const out = y * width
+    for (let x = 0; x < width; x++) grey[out + x] = bits[row + (x >> 3)]! & (0x80 >> (x & 7)) ? 255 : 0
+  }
+  return grey
 }
 
 /**
