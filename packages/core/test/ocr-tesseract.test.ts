@@ -3,6 +3,8 @@ import { readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import sharp from 'sharp'
+import { prepareForOcr, stretchContrast } from '../src/ocr/prepare-image.js'
 import { createTesseractProvider } from '../src/ocr/tesseract-provider.js'
 import { languagePath } from '../src/ocr/tesseract-language-data.js'
 import { layoutFromTesseract, type TesseractLine } from '../src/ocr/tesseract-layout.js'
@@ -53,6 +55,50 @@ describe('tesseract provider', () => {
     // A blocked event loop would fire the timer about once; a free one roughly every 10 ms.
     expect(ticks).toBeGreaterThan(elapsed / 10 / 4)
     await provider.close?.()
+  })
+})
+
+describe('prepared images', () => {
+  it('come as a one-channel PNG with its density, contrast stretched and upscaled to about 300 dpi', async () => {
+    // Grey text on grey paper at 150 dpi: black on white at 300 dpi after preparation.
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="700" height="120"><rect width="100%" height="100%" fill="#b0b0b0"/><text x="20" y="80" font-family="DejaVu Sans" font-size="48" fill="#606060">Faded ink</text></svg>`
+    const input = await sharp(Buffer.from(svg)).png().withMetadata({ density: 150 }).toBuffer()
+    const image = await prepareForOcr(input, { maxPixels: 1e8 })
+    expect(image).toMatchObject({ width: 1400, height: 240, dpi: 300, sourceWidth: 700, sourceHeight: 120 })
+    expect(await sharp(image.data).metadata()).toMatchObject({ width: 1400, height: 240, channels: 1, density: 300 })
+    const { data } = await sharp(image.data).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true })
+    expect(data.length).toBe(1400 * 240)
+    expect(data.reduce((a, b) => Math.min(a, b), 255)).toBe(0)
+    expect(data.reduce((a, b) => Math.max(a, b), 0)).toBe(255)
+  })
+
+  it('stretchContrast maps the 1st and 99th percentiles to black and white, and leaves full-range and flat images alone', () => {
+    const pixels = new Uint8Array(1000).fill(200)
+    pixels.fill(60, 0, 100)
+    stretchContrast(pixels)
+    expect([pixels[0], pixels[999]]).toEqual([0, 255])
+    const full = Uint8Array.from([0, 128, 255, 255])
+    stretchContrast(full)
+    expect([...full]).toEqual([0, 128, 255, 255])
+    const flat = new Uint8Array(10).fill(90)
+    stretchContrast(flat)
+    expect([...flat]).toEqual(new Array(10).fill(90))
+  })
+
+  it('of a page upside down are read the right way up (orientation check)', async () => {
+    const lines = ['The quick brown fox jumps over the lazy dog.', 'Pack my box with five dozen liquor jugs.', 'How vexingly quick daft zebras jump!', 'Sphinx of black quartz, judge my vow.']
+    const turned = await sharp(await renderTextImage(lines, { fontSize: 48, width: 1500 })).rotate(180).png().withMetadata({ density: 300 }).toBuffer()
+    const image = await prepareForOcr(turned, { maxPixels: 1e8 })
+    const provider = createTesseractProvider({ workers: 1 })
+    const unchecked = createTesseractProvider({ workers: 1, orientation: false })
+    try {
+      const read = await provider.recognize(image, { languages: ['eng'] }, signal)
+      expect(read.text).toMatch(/quick brown fox/)
+      expect(read.confidence).toBeGreaterThan(0.75)
+      expect((await unchecked.recognize(image, { languages: ['eng'] }, signal)).text).not.toMatch(/quick brown fox/)
+    } finally {
+      await Promise.all([provider.close?.(), unchecked.close?.()])
+    }
   })
 })
 

@@ -148,7 +148,8 @@ export function createTesseractProvider(options: TesseractProviderOptions = {}):
           const turn = await detectTurn(bytes, signal)
           if (turn) {
             const { default: sharp } = await import('sharp')
-            const upright = await raceAbort(sharp(bytes).rotate(turn).png().toBuffer(), signal)
+            // 'b-w': one channel, as prepared (sharp writes three equal ones otherwise).
+            const upright = await raceAbort(sharp(bytes).rotate(turn).toColourspace('b-w').png({ compressionLevel: 1 }).toBuffer(), signal)
             const second = await read(upright, image.dpi, languages, signal)
             if (second.confidence > layout.confidence) layout = { ...second }
           }
