@@ -7,6 +7,8 @@
 // DOCX and HTML: the same against `pandoc -t gfm` on the same files, plus a rough agreement
 // figure with docling's Markdown for the peer corpus (../shared/peer-docling), in its own
 // section of RESULTS.md.
+// OCR: the scanned set (images and image-only PDFs) against native tesseract on the same files,
+// and no OCR on PDFs with a text layer (bench/lib/ocr-quality.mjs), in its own section.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -33,14 +35,15 @@ import {
   toolVersion,
   writeResultsSection,
 } from './lib/common.mjs'
+import { ocrQuality } from './lib/ocr-quality.mjs'
 
 const USAGE = `Usage: node bench/quality.mjs [options]      (pnpm bench:quality [options])
 
 Options:
   --corpus <dir>     corpus folder with manifest.json and score.py (default: ../shared/corpus next to the repo)
   --out <dir>        where the converted files go, in <dir>/docloader and <dir>/pdftotext (emptied
-                     first; default: bench/.work/quality)
-  --only <part>      pdf or office (DOCX and HTML); default both
+                     first; default: bench/.work/quality); the other parts in <dir>/office, <dir>/ocr
+  --only <part>      pdf, office (DOCX and HTML) or ocr (scans, against native tesseract); default all
   --peer <dir>       docling's peer corpus for the agreement figure (default: ../shared/peer-docling
                      next to the repo; skipped with a note when absent)
   --check            exit 1 when a target is missed (for CI)
@@ -65,7 +68,7 @@ const TARGETS = {
 
 runMain(async () => {
   const options = parseArgs(process.argv.slice(2), { corpus: 'string', out: 'string', only: 'string', peer: 'string', check: 'boolean', write: 'boolean' }, USAGE)
-  if (options.only !== undefined && !['pdf', 'office'].includes(options.only)) fail(`--only takes pdf or office, got \`${options.only}\`.\n\n${USAGE}`)
+  if (options.only !== undefined && !['pdf', 'office', 'ocr'].includes(options.only)) fail(`--only takes pdf, office or ocr, got \`${options.only}\`.\n\n${USAGE}`)
   const corpus = loadCorpus(options.corpus)
   const scorer = path.join(corpus.dir, 'score.py')
   if (!fs.existsSync(scorer)) fail(`${scorer} is missing: the corpus must ship its score.py.`)
@@ -73,8 +76,10 @@ runMain(async () => {
   const out = options.out ? path.resolve(options.out) : scratchDir('quality')
   if (out === corpus.dir || corpus.dir.startsWith(out + path.sep)) fail('--out must not be the corpus folder or hold it.')
   let missed = 0
-  if (options.only !== 'office') missed += await pdfQuality({ options, corpus, scorer, out })
-  if (options.only !== 'pdf') missed += await officeQuality({ options, corpus, scorer, out: path.join(out, 'office') })
+  const part = (name) => options.only === undefined || options.only === name
+  if (part('pdf')) missed += await pdfQuality({ options, corpus, scorer, out })
+  if (part('office')) missed += await officeQuality({ options, corpus, scorer, out: path.join(out, 'office') })
+  if (part('ocr')) missed += await ocrQuality({ options, corpus, scorer, out: path.join(out, 'ocr') })
   return options.check && missed ? 1 : 0
 })
 

@@ -17,6 +17,7 @@ import {
   BenchError,
   CLI_BIN,
   REPO_DIR,
+  childrenCpuMs,
   commandLine,
   corpusFiles,
   factsMarkdown,
@@ -145,20 +146,6 @@ function startChild(mode, pinned) {
       if (child.connected) child.send({ type: 'exit' })
       setTimeout(() => child.kill(), 5000).unref()
     },
-  }
-}
-
-let clockTicks
-/** CPU time (ms) of this process's finished and reaped child processes (Linux), else undefined. */
-function childrenCpuMs() {
-  try {
-    clockTicks ??= Number.parseInt(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout, 10) || 100
-    const stat = fs.readFileSync('/proc/self/stat', 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    // fields[0] is field 3 (state) of proc(5): cutime is field 16, cstime field 17.
-    return ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks
-  } catch {
-    return undefined
   }
 }
 

@@ -114,6 +114,8 @@ const TOOL_PACKAGES = {
   qpdf: 'qpdf',
   python3: 'python3',
   taskset: 'util-linux',
+  tesseract: 'tesseract-ocr tesseract-ocr-eng',
+  pdftoppm: 'poppler-utils',
 }
 
 /** The full path of a command found on PATH, or undefined. */
@@ -234,6 +236,20 @@ export function writeResultsSection(name, markdown) {
   if (from !== -1 && to > from) text = text.slice(0, from) + block + text.slice(to + end.length)
   else text = `${text.trimEnd()}\n\n${block}\n`
   fs.writeFileSync(RESULTS_FILE, text.endsWith('\n') ? text : `${text}\n`)
+}
+
+let clockTicks
+/** CPU time (ms) of this process's finished and reaped child processes (Linux), else undefined. */
+export function childrenCpuMs() {
+  try {
+    clockTicks ??= Number.parseInt(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout, 10) || 100
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // fields[0] is field 3 (state) of proc(5): cutime is field 16, cstime field 17.
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks
+  } catch {
+    return undefined
+  }
 }
 
 export function median(values) {
