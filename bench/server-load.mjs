@@ -6,8 +6,8 @@
 // can be read from /proc. Three measurements, as issue 5 asks:
 //
 // 1. POST /api/v1/jobs of a ~200 KB PDF at 32 connections for ~10 s, while the server's own
-//    conversion threads keep both cores busy on a steady backlog of the largest born-digital
-//    corpus PDFs (OCR does not exist yet, so these stand in for scans): time to `202`.
+//    conversion threads keep both cores busy on a steady backlog of scanned corpus PDFs, read
+//    by OCR: time to `202`.
 // 2. GET /api/v1/jobs/{id} at a fixed 1,000 requests/s (autocannon overallRate), same
 //    background conversions: p99.
 // 3. 1,000 jobs in bursts of 100 concurrent POSTs on a fresh server: all completed, none lost
@@ -54,7 +54,7 @@ Options:
   --connections <n>       connections of the POST measurement (default 32)
   --rate <n>              requests per second of the GET measurement (default 1000)
   --get-connections <n>   connections sharing that rate (default 10)
-  --backlog <n>           large background PDFs kept pending (default 8)
+  --backlog <n>           scanned background PDFs kept pending (default 8)
   --jobs <n>              jobs of the burst measurement (default 1000)
   --burst <n>             concurrent POSTs per burst (default 100)
   --only <part>           latency or bursts: one part only (implies --no-write)
@@ -69,7 +69,7 @@ const TARGETS = { postP99Ms: 50, getP99Ms: 5, rssRatio: 1.2 }
 
 /** Corpus files (relative to the corpus folder) the measurements use. */
 const FILES = {
-  background: ['born_digital/R-lang.pdf', 'born_digital/mathtools.pdf'],
+  background: ['scanned/scan_node_documentation_all.pdf', 'scanned/scan_dafx_p009_p2.pdf'],
   post: 'structured/git-lfs-custom-transfers.pdf',
   // A small document so 1,000 conversions take about a minute on two busy cores.
   burst: 'structured/node-tty.gt.md',
@@ -300,7 +300,7 @@ async function listAllFirstPages(server, key, status, pages) {
 // Background conversions
 
 /**
- * Keeps `backlog` large PDFs pending in the background organisation, so the server's conversion
+ * Keeps `backlog` scanned PDFs pending in the background organisation, so the server's conversion
  * threads never run dry. Checks twice a second.
  */
 function startFeeder(server, uploads, backlog) {
@@ -574,7 +574,7 @@ async function latencyMeasurements(autocannon, options, corpusDir, profileDir) {
       runs.post.push(postRun)
       targets.push(...ids)
       console.log(`POST run ${run}: ${describe(postRun, 1)}; ${state(before)} before`)
-      // Cancel the jobs just created, so the conversions in the background stay the large PDFs
+      // Cancel the jobs just created, so the conversions in the background stay the scans
       // and every run starts from the same queue.
       const cancelled = await cancelAll(server, KEYS.bench.key)
 
@@ -904,7 +904,7 @@ function report({ options, facts, loadBefore, loadMiddle, loadAfter, latency, bu
     factsMarkdown(facts, commandLine({ npm: 'bench:server', file: 'server-load.mjs' }), [
       `Load average (1 / 5 / 15 min) before the run: ${load(loadBefore)}; after the latency runs: ${load(loadMiddle)}; at the end: ${load(loadAfter)}. On ${facts.cores} cores, a load above ${facts.cores} means other processes compete with the server and the load generator for the CPU: see the "waiting for a CPU" and "CPU pressure" columns`,
       `Server: \`startServer\` of the built @docloader/server in its own process (fresh temp data folder, SQLite job store, ${facts.cores} conversion threads, info-level JSON logs written synchronously to a file, rate limit raised to 1e6/s); load generator: autocannon ${autocannonVersion} in the parent process, same machine, loopback`,
-      `Background conversions (measurements 1 and 2): a backlog of ${options.backlog} pending jobs of ${latency.background.map((u) => `${rel(u.file)} (${kib(u.bytes)})`).join(' and ')}, the largest born-digital corpus PDFs, kept topped up in another organisation (${latency.backgroundSubmitted} submitted); ${quiet ? `with them converting and no request, the server used ${fmt(quiet.processCores, 2)} cores and its event loop ${fmt(quiet.mainCores, 3)}` : ''}. OCR does not exist yet, so these born-digital PDFs stand in for the scans of the issue. The jobs each POST run creates are cancelled after it, so the conversions stay the large PDFs`,
+      `Background conversions (measurements 1 and 2): a backlog of ${options.backlog} pending jobs of ${latency.background.map((u) => `${rel(u.file)} (${kib(u.bytes)})`).join(' and ')}, image-only scans read by OCR (tesseract), kept topped up in another organisation (${latency.backgroundSubmitted} submitted); ${quiet ? `with them converting and no request, the server used ${fmt(quiet.processCores, 2)} cores and its event loop ${fmt(quiet.mainCores, 3)}` : ''}. Conversion threads (and their OCR workers) run in the idle scheduling class, the server's default. The jobs each POST run creates are cancelled after it, so the conversions stay the scans`,
       `Latency: autocannon's per-response time (request written to response complete, fractional ms) of every response, percentiles computed exactly; median of ${options.runs} runs of ${options.duration} s each, after a 3 s warm-up of each route. CPU from /proc (\`schedstat\` of the server's main thread, \`/proc/pressure/cpu\`); event loop CPU per request is net of the event loop's work with no requests`,
       `CPU share: the server process used ${fmt(Math.min(...allRuns.map((r) => r.cpu.processCores)), 2)}-${fmt(Math.max(...allRuns.map((r) => r.cpu.processCores)), 2)} cores during the runs, of ${facts.cores}${autogroup ? '. The kernel groups processes by session (sched_autogroup_enabled=1) and shares the CPUs between busy sessions first: on a shared machine the server, its conversions and the load generator together get only this session\'s share, whatever their nice values' : ''}`,
       `Whole bench: ${fmt(elapsed, 0)} s`,
