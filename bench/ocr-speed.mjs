@@ -294,6 +294,11 @@ function renderSection({ facts, corpus, pages, runs, workers, warm, rounds, stag
       'lrrrr',
     ),
   )
+  const perRound = (fn) => rounds.map((round) => `${fmt(fn(round), 2)}x`).join(', ')
+  lines.push('')
+  lines.push(
+    `Per round, in order: docloader 1 worker ÷ native, wall: ${perRound((round) => perPage(round['docloader-1']) / perPage(round['native-1']))}; throughput ${workers} workers ÷ 1: ${perRound((round) => perPage(round['docloader-1']) / perPage(round['docloader-n']))}; native ${workers} processes ÷ 1: ${perRound((round) => perPage(round['native-1']) / perPage(round['native-n']))}.`,
+  )
   lines.push('')
   lines.push(
     `Worker start-up, not in the figures above: the first page on a fresh one-worker engine took ${fmt(warm.oneCold / 1000, 2)} s, the same page on the warm worker ${fmt(warm.oneWarm / 1000, 2)} s; the first ${warm.manyFiles} pages at once on the ${workers}-worker engine ${fmt(warm.manyCold / 1000, 2)} s. Native tesseract pays its start-up (${fmt(nativeStartup, 0)} ms) on every page.`,
