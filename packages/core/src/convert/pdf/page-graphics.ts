@@ -13,12 +13,14 @@ interface OperatorList {
   argsArray: unknown[]
 }
 
-type Matrix = [number, number, number, number, number, number]
+/** A PDF transformation matrix [a b c d e f]. */
+export type Matrix = [number, number, number, number, number, number]
 
 const THIN = 2.5
 const MAX_SEGMENTS = 20000
 
-function multiply(m: Matrix, n: Matrix): Matrix {
+/** The matrix product m x n (n applied first, as PDF's `cm` concatenates). */
+export function multiply(m: Matrix, n: Matrix): Matrix {
   return [
     m[0] * n[0] + m[2] * n[1],
     m[1] * n[0] + m[3] * n[1],

@@ -1,5 +1,6 @@
 import { OCR_DPI } from '../../ocr/prepare-image.js'
 import type { PdfDocument, PdfPage, Pdfjs } from './load-document.js'
+import { type Matrix, multiply } from './page-graphics.js'
 
 /** Where an image is drawn on a page, in top-down page coordinates (points). */
 export interface ImagePlacement {
@@ -23,19 +24,6 @@ export interface PagePixels {
   dpi: number
   /** How the pixels were obtained: the page's own scan image, or a rendering of the page. */
   source: 'embedded' | 'rendered'
-}
-
-type Matrix = [number, number, number, number, number, number]
-
-function multiply(m: Matrix, n: Matrix): Matrix {
-  return [
-    m[0] * n[0] + m[2] * n[1],
-    m[1] * n[0] + m[3] * n[1],
-    m[0] * n[2] + m[2] * n[3],
-    m[1] * n[2] + m[3] * n[3],
-    m[0] * n[4] + m[2] * n[5] + m[4],
-    m[1] * n[4] + m[3] * n[5] + m[5],
-  ]
 }
 
 /**
