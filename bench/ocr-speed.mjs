@@ -97,7 +97,10 @@ runMain(async () => {
       const order = CONTESTANTS.map((_, i) => CONTESTANTS[(i + round) % CONTESTANTS.length])
       const result = {}
       for (const name of order) {
+        const waited = cpuPressureUs()
+        const passStarted = performance.now()
         result[name] = await contestant(name, { child, files, tessdata, workers })
+        if (waited !== undefined) result[name].pressure = (cpuPressureUs() - waited) / ((performance.now() - passStarted) * 1000)
         console.log(`round ${round + 1}/${runs} ${name}: ${result[name].pages} pages in ${(result[name].ms / 1000).toFixed(1)} s (${fmt(result[name].ms / 1000 / result[name].pages, 2)} s/page)`)
       }
       rounds.push(result)
@@ -157,6 +160,15 @@ async function contestant(name, { child, files, tessdata, workers }) {
   )
   const ms = performance.now() - passStarted
   return { ms, cpuMs: cpuStarted === undefined ? undefined : childrenCpuMs() - cpuStarted, pages: files.length, files: perFile }
+}
+
+/** Microseconds some task spent waiting for a CPU, machine-wide (/proc/pressure/cpu, Linux), or undefined. */
+function cpuPressureUs() {
+  try {
+    return Number(/^some .*total=(\d+)/m.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'))[1])
+  } catch {
+    return undefined
+  }
 }
 
 /** The long-lived child with both engines; requests answered in order. */
@@ -286,14 +298,17 @@ function renderSection({ facts, corpus, pages, runs, workers, warm, rounds, stag
   lines.push('')
   lines.push(
     markdownTable(
-      ['contestant', 'pages/s wall', 's/page wall', 's/page CPU', 'wall min–max s/page'],
+      ['contestant', 'pages/s wall', 's/page wall', 's/page CPU', 'wall min–max s/page', 'CPU pressure per round'],
       CONTESTANTS.map((name) => {
         const walls = rounds.map((round) => perPage(round[name]))
-        return [label(name, workers), fmt(1 / med(name, perPage), 3), fmt(med(name, perPage), 2), fmt(med(name, cpuPerPage), 2), `${fmt(Math.min(...walls), 2)}–${fmt(Math.max(...walls), 2)}`]
+        const pressure = rounds.map((round) => (round[name].pressure === undefined ? '–' : `${Math.round(round[name].pressure * 100)} %`)).join(', ')
+        return [label(name, workers), fmt(1 / med(name, perPage), 3), fmt(med(name, perPage), 2), fmt(med(name, cpuPerPage), 2), `${fmt(Math.min(...walls), 2)}–${fmt(Math.max(...walls), 2)}`, pressure]
       }),
-      'lrrrr',
+      'lrrrrr',
     ),
   )
+  lines.push('')
+  lines.push('CPU pressure: the share of the pass during which some task on the machine was ready to run but waited for a CPU (`/proc/pressure/cpu`, "some"). With one worker or one process on 2 cores it stays near 0 % on a quiet machine; a high figure means other work took CPU time from that pass.')
   const perRound = (fn) => rounds.map((round) => `${fmt(fn(round), 2)}x`).join(', ')
   lines.push('')
   lines.push(

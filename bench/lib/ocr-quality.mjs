@@ -15,6 +15,7 @@
 // Writes the `ocr-quality` section of bench/RESULTS.md.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {
   BenchError,
@@ -40,6 +41,7 @@ const TARGETS = { overallCerOverNative: 0.02, rotatedCer: 0.1, bornDigitalOcrPag
 export async function ocrQuality({ options, corpus, scorer, out }) {
   requireTools(['tesseract', 'pdftoppm', 'python3'])
   const started = performance.now()
+  const load = [os.loadavg()[0]]
   const files = scannedFiles(corpus)
   const dirs = { docloader: path.join(out, 'docloader'), native: path.join(out, 'native'), debian: path.join(out, 'native-debian'), pages: path.join(out, 'pages') }
   for (const dir of Object.values(dirs)) {
@@ -140,7 +142,8 @@ export async function ocrQuality({ options, corpus, scorer, out }) {
   })
   rows.sort((x, y) => files.indexOf(x.file) - files.indexOf(y.file))
 
-  const section = renderSection({ corpus, rows, model, debian, textLayer, oursSeconds, out })
+  load.push(os.loadavg()[0])
+  const section = renderSection({ corpus, rows, model, debian, textLayer, oursSeconds, out, load })
   console.log(`\n${section.markdown}`)
   if (options.write ?? true) {
     writeResultsSection('ocr-quality', section.markdown)
@@ -170,7 +173,7 @@ export function overall(rows, set) {
   return { cer: chars ? distance / chars : undefined, bowF1: recall + precision ? (2 * recall * precision) / (recall + precision) : 0, chars }
 }
 
-function renderSection({ corpus, rows, model, debian, textLayer, oursSeconds, out }) {
+function renderSection({ corpus, rows, model, debian, textLayer, oursSeconds, out, load }) {
   const all = { docloader: overall(rows, 'docloader'), native: overall(rows, 'native'), debian: overall(rows, 'debian') }
   const upright = rows.filter((row) => !isQuarterTurn(row.file))
   const rest = { docloader: overall(upright, 'docloader'), native: overall(upright, 'native'), debian: overall(upright, 'debian') }
@@ -186,6 +189,7 @@ function renderSection({ corpus, rows, model, debian, textLayer, oursSeconds, ou
     factsMarkdown(machineFacts(), commandLine({ npm: 'bench:quality', file: 'quality.mjs' }), [
       `Corpus: ${corpus.dir}: the ${rows.length} files of its scanned set (${pageCount} pages: ${[...new Set(rows.map((row) => row.file.format))].join(', ')}), truth: poppler's reading of the source page (\`.gt.txt\`) or the source Markdown (\`.gt.md\`), scored by its score.py`,
       `docloader: the built engine, \`createEngine({ cache: false })\` with its default OCR (tesseract.js ${coreDependencyVersion('tesseract.js')}, one worker per core, model \`${model.source}\`, orientation check on), \`convert(file, { format: 'markdown', ocr: 'auto' })\`, all files in ${fmt(oursSeconds, 1)} s wall; its Markdown scored as \`<file>.md\` (score.py reduces it to text)`,
+      `Load average (1 min) at the start / end: ${load.map((l) => l.toFixed(2)).join(' / ')} (the scores do not depend on it; the wall time above does)`,
       `Native: ${toolVersion('tesseract') ?? 'tesseract'} (Debian tesseract-ocr), \`tesseract FILE - --psm 3 -l eng\` with OMP_THREAD_LIMIT=1, image-only PDFs rasterised with \`pdftoppm -r 300 -gray\` first; once with **the same model file as docloader** (gunzipped into \`--tessdata-dir\`: the reference of the target) and once with Debian's tesseract-ocr-eng (tessdata_fast, a smaller network)${debian ? '' : ' (not installed here: column empty)'}; text scored as \`<file>.txt\``,
     ]),
   )
