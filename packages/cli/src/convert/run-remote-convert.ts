@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { DocloaderClient, Job } from '@docloader/client'
 import { UsageError } from '../exit-codes.js'
 import { createRemoteClient } from '../remote/create-remote-client.js'

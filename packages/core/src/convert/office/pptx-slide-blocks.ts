@@ -4,7 +4,6 @@ import { type Placed, readingOrder } from './pptx-reading-order.js'
 import {
   type BulletKind,
   type Box,
-  type LevelBullets,
   type Placeholder,
   type Shape,
   type SlideParagraph,

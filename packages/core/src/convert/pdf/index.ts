@@ -115,7 +115,7 @@ export const convertPdf: Converter = async (bytes, context) => {
     }
 
     if (unread.length > 0 && !partial) {
-      partial = softLimitPartial(unread, done - unread.length, context.ocrStop!)
+      partial = softLimitPartial(unread, done - unread.length - ocrFailures.length, context.ocrStop!)
       context.warn(partial.reason)
     }
 
