@@ -119,7 +119,7 @@ async function storeFile(
   } catch (error) {
     throw new HttpError(415, 'UNSUPPORTED_TYPE', (error as Error).message)
   }
-  const rest = Readable.from({ [Symbol.asyncIterator]: () => iterator })
+  const rest = { [Symbol.asyncIterator]: () => iterator }
   try {
     const bytes = await target.storage.writeUpload(target.org, target.jobId, head, rest, target.maxBytes)
     if (stream.truncated) throw tooLarge(target.maxBytes)

@@ -194,7 +194,7 @@ export function createS3Storage(url: string, options: S3StorageOptions = {}): S3
   }
 }
 
-async function* prepend(head: Uint8Array, body: Readable): AsyncGenerator<Uint8Array> {
+async function* prepend(head: Uint8Array, body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   if (head.byteLength) yield head
   yield* body as AsyncIterable<Uint8Array>
 }

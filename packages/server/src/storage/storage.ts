@@ -15,7 +15,7 @@ export interface Storage {
    * detection). Stops with an `UploadTooLargeError` as soon as more than `maxBytes` arrived,
    * leaving nothing stored. Returns the bytes written.
    */
-  writeUpload(org: string, jobId: string, head: Uint8Array, body: Readable, maxBytes: number): Promise<number>
+  writeUpload(org: string, jobId: string, head: Uint8Array, body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<number>
   /**
    * Local files for one conversion (conversion threads read and write files): the upload to
    * read and the path to write the result to. Call `save()` once the result is written, and
