@@ -19,7 +19,9 @@ export interface JobPage {
 
 /**
  * Durable job state. Every method throws on storage failure: a store must never swallow
- * errors (a lost write is a lost job). Implementations: SQLite (embedded default), later Redis.
+ * errors (a lost write is a lost job). Implementations: SQLite (embedded default), Redis, and
+ * the status cache over either. Records read back are the caller's to read, never to change:
+ * a store returns fresh copies or (the status cache) frozen records.
  */
 export interface JobStore {
   /**
