@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream'
-import busboy from 'busboy'
 import { type DetectedType, SUPPORTED_FORMATS, detectSupportedType } from '@docloader/core'
 import { type Storage, UploadTooLargeError } from '../storage/storage.js'
 import { HttpError } from './http-error.js'
+import { MultipartError, multipartBoundary, readMultipart } from './multipart.js'
 
 /** Bytes read before deciding the type: enough for magic numbers and text sniffing. */
 const HEAD_BYTES = 64 * 1024
+
+const LIMITS = { parts: 30, fields: 20, fieldBytes: 16 * 1024, headerBytes: 16 * 1024 }
 
 export interface ReceivedUpload {
   fields: Record<string, string>
@@ -40,70 +42,53 @@ export async function receiveUpload(
   }
   if (!incoming && !request.body) throw new HttpError(400, 'INVALID_OPTION', 'The request has no body; send the document as the `file` field.')
 
-  let parser: busboy.Busboy
+  let boundary: string
   try {
-    parser = busboy({
-      headers: { 'content-type': contentType },
-      limits: { files: 1, fields: 20, fieldSize: 16 * 1024, parts: 30, fileSize: target.maxBytes + 1 },
-    })
+    boundary = multipartBoundary(contentType)
   } catch (error) {
     throw new HttpError(400, 'INVALID_OPTION', `The multipart body cannot be read: ${(error as Error).message}.`)
   }
-  const fields: Record<string, string> = {}
-  let upload: Promise<{ filename: string; type: DetectedType; bytes: number }> | undefined
-  let uploadFailed: (error: unknown) => void = () => {}
-  // Rejects as soon as storing the file fails (413, 415...), without waiting for the body's end.
-  const failure = new Promise<never>((_, reject) => (uploadFailed = reject))
-  failure.catch(() => undefined)
 
-  const body = incoming ?? Readable.fromWeb(request.body as import('node:stream/web').ReadableStream<Uint8Array>)
-  const finished = new Promise<void>((resolve, reject) => {
-    parser.on('field', (name, value, info) => {
-      if (info.valueTruncated) reject(new HttpError(400, 'INVALID_OPTION', `The field \`${name}\` is too long.`))
-      else fields[name] = value
-    })
-    parser.on('file', (name, stream, info) => {
-      if (name !== 'file' || upload) {
-        stream.resume()
-        return
-      }
-      upload = storeFile(stream, info.filename ?? '', target)
-      upload.catch((error: unknown) => {
-        stream.resume()
-        uploadFailed(error)
-      })
-    })
-    parser.on('partsLimit', () => reject(new HttpError(400, 'INVALID_OPTION', 'Too many parts in the multipart body.')))
-    parser.on('fieldsLimit', () => reject(new HttpError(400, 'INVALID_OPTION', 'Too many fields in the multipart body.')))
-    parser.on('close', resolve)
-    parser.on('error', (error: Error) => reject(new HttpError(400, 'INVALID_OPTION', `The multipart body is malformed: ${error.message}.`)))
-    body.on('error', reject)
-  })
-  body.pipe(parser)
+  // Read without destroying the Node request when reading stops early (413, 415): the answer
+  // still goes out on its socket.
+  const body = incoming
+    ? (incoming.iterator({ destroyOnReturn: false }) as AsyncIterableIterator<Buffer>)
+    : Readable.fromWeb(request.body as import('node:stream/web').ReadableStream<Uint8Array>)
+  const fields: Record<string, string> = {}
+  let upload: { filename: string; type: DetectedType; bytes: number } | undefined
+  let storing = false
   try {
-    await Promise.race([finished, failure])
+    for await (const part of readMultipart(body, boundary, LIMITS)) {
+      if (part.kind === 'field') fields[part.name] = part.value
+      // Another file part, or a second `file`, is skipped.
+      else if (part.name === 'file' && !upload && !storing) {
+        storing = true
+        upload = await storeFile(part.content, part.filename, target)
+      }
+    }
     if (!upload) throw new HttpError(400, 'INVALID_OPTION', 'The `file` field is missing; send the document as multipart field `file`.')
-    return { fields, ...(await upload) }
+    return { fields, ...upload }
   } catch (error) {
-    body.unpipe(parser)
-    if (!incoming) body.destroy()
-    await upload?.catch(() => undefined)
+    if (!incoming) (body as Readable).destroy()
     // The client's error (413, 415...) is the answer; object storage failing to clean up must
     // not replace it (a refused S3 upload never became an object anyway).
-    await target.storage.remove(target.org, target.jobId).catch(() => undefined)
+    if (storing) await target.storage.remove(target.org, target.jobId).catch(() => undefined)
+    if (error instanceof MultipartError) {
+      throw new HttpError(400, 'INVALID_OPTION', `The multipart body is ${error.limit ? 'refused' : 'malformed'}: ${error.message}.`)
+    }
     throw error
   }
 }
 
 async function storeFile(
-  stream: Readable & { truncated?: boolean },
+  content: AsyncIterable<Buffer>,
   clientName: string,
   target: { storage: Storage; org: string; jobId: string; maxBytes: number },
 ): Promise<{ filename: string; type: DetectedType; bytes: number }> {
   // Read the head for type detection, then stream the rest to storage.
   const chunks: Buffer[] = []
   let headLength = 0
-  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+  const iterator = content[Symbol.asyncIterator]()
   while (headLength < HEAD_BYTES) {
     const next = await iterator.next()
     if (next.done) break
@@ -122,7 +107,6 @@ async function storeFile(
   const rest = { [Symbol.asyncIterator]: () => iterator }
   try {
     const bytes = await target.storage.writeUpload(target.org, target.jobId, head, rest, target.maxBytes)
-    if (stream.truncated) throw tooLarge(target.maxBytes)
     return { filename: safeFilename(clientName), type, bytes }
   } catch (error) {
     if (error instanceof UploadTooLargeError) throw tooLarge(target.maxBytes)
