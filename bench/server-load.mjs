@@ -26,6 +26,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { watchLoopDelay } from './lib/loop-delay.mjs'
 import {
   BenchError,
   REPO_DIR,
@@ -114,7 +115,9 @@ async function serverChild(config) {
   // --profile: the parent asks for a CPU profile of the event loop thread around each timed run.
   let session
   const post = (method, params = {}) => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))))
+  const loopDelay = watchLoopDelay()
   process.on('message', async (message) => {
+    loopDelay.answer(message)
     if (message?.type === 'stop') server.close(message.deadlineMs ?? 1000).finally(() => process.exit(0))
     if (message?.type === 'memory') {
       const usage = process.memoryUsage()
@@ -179,6 +182,9 @@ async function startServerProcess({ dataDir, profileDir }) {
     pid: ready.pid,
     dataDir,
     profileDir,
+    /** Restarts and reads the server's event loop delay histogram (see watchLoopDelay). */
+    resetLoopDelay: () => request({ type: 'loop-delay-reset' }, 'loop-delay-reset'),
+    readLoopDelay: async () => (await request({ type: 'loop-delay-read' }, 'loop-delay')).delay,
     /** Starts a CPU profile of the server's event loop thread (with --profile). */
     startProfile: () => request({ type: 'profile-start' }, 'profile-started'),
     stopProfile: (file) => request({ type: 'profile-stop', file }, 'profile-stopped'),
@@ -373,6 +379,7 @@ function describe(r, digits) {
   const pct = (x) => (x === undefined ? '–' : `${Math.round(x * 100)} %`)
   return (
     `${r.ok} answers (${fmt(r.perSecond, 0)}/s), p50 ${fmt(r.p50, digits)} ms, p99 ${fmt(r.p99, digits)} ms, other ${r.other}, errors ${r.errors}; ` +
+    `server event loop delay p99 ${fmt(r.loopDelay.p99, 1)} ms, max ${fmt(r.loopDelay.max, 1)} ms; ` +
     `server ${fmt(r.cpu.processCores, 2)} cores, event loop ${fmt(r.cpu.mainCores, 2)} cores = ${fmt(netCpuPerRequest(r), 2)} ms CPU/request, ` +
     `runnable but waiting for a CPU ${pct(r.cpu.mainWaiting)} of the time (load generator ${pct(r.cpu.generatorWaiting)}); CPU pressure ${pct(r.cpu.pressure)}`
   )
@@ -487,6 +494,7 @@ async function timedRun(autocannon, server, { seconds, connections, overallRate,
   const latencies = []
   const statuses = {}
   if (profile && server.profileDir) await server.startProfile()
+  await server.resetLoopDelay()
   const before = cpuSnapshot(server.pid)
   const run = autocannon({
     url: server.url,
@@ -502,6 +510,7 @@ async function timedRun(autocannon, server, { seconds, connections, overallRate,
   })
   const result = await run
   const after = cpuSnapshot(server.pid)
+  const loopDelay = await server.readLoopDelay()
   if (profile && server.profileDir) await server.stopProfile(path.join(server.profileDir, `${profile}.cpuprofile`))
   latencies.sort((a, b) => a - b)
   const total = Object.values(statuses).reduce((sum, n) => sum + n, 0)
@@ -516,6 +525,7 @@ async function timedRun(autocannon, server, { seconds, connections, overallRate,
     p90: percentile(latencies, 90),
     p99: percentile(latencies, 99),
     max: latencies.at(-1),
+    loopDelay,
     cpu: cpuWindow(before, after),
     loadavg: os.loadavg()[0],
   }
@@ -541,6 +551,7 @@ function postRequest(upload, ids) {
  */
 async function pacedRun(target, { seconds, rate, connections, paths, headers, expectStatus = 200, profile }) {
   if (profile && target.profileDir) await target.startProfile()
+  await target.resetLoopDelay()
   const before = cpuSnapshot(target.pid)
   const configFile = path.join(WORK_DIR, 'server-load', `paced-${process.pid}.json`)
   fs.mkdirSync(path.dirname(configFile), { recursive: true })
@@ -552,6 +563,7 @@ async function pacedRun(target, { seconds, rate, connections, paths, headers, ex
     )
   })
   const after = cpuSnapshot(target.pid)
+  const loopDelay = await target.readLoopDelay()
   if (profile && target.profileDir) await target.stopProfile(path.join(target.profileDir, `${profile}.cpuprofile`))
   const result = JSON.parse(output)
   const ok = result.fromSend.filter((_, i) => result.status[i] === expectStatus).sort((a, b) => a - b)
@@ -570,6 +582,7 @@ async function pacedRun(target, { seconds, rate, connections, paths, headers, ex
     p90: percentile(ok, 90),
     p99: percentile(ok, 99),
     max: ok.at(-1),
+    loopDelay,
     dueP99: percentile(fromDue, 99),
     lateP99: percentile(result.lateness.sort((a, b) => a - b), 99),
     cpu: cpuWindow(before, after),
@@ -584,7 +597,23 @@ async function startBareServer({ getBytes, postBytes }) {
     child.once('message', resolve)
     child.once('exit', (code) => reject(new BenchError(`The baseline server exited (code ${code}) before listening.`)))
   })
-  return { url: ready.url, pid: ready.pid, stop: () => child.kill() }
+  const request = (message, answer) =>
+    new Promise((resolve) => {
+      const listener = (reply) => {
+        if (reply?.type !== answer) return
+        child.off('message', listener)
+        resolve(reply)
+      }
+      child.on('message', listener)
+      child.send(message)
+    })
+  return {
+    url: ready.url,
+    pid: ready.pid,
+    resetLoopDelay: () => request({ type: 'loop-delay-reset' }, 'loop-delay-reset'),
+    readLoopDelay: async () => (await request({ type: 'loop-delay-read' }, 'loop-delay')).delay,
+    stop: () => child.kill(),
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -972,7 +1001,7 @@ function report({ options, facts, loadBefore, loadMiddle, loadAfter, latency, bu
   const cpuCells = (r) => [fmt(r.cpu.processCores, 2), fmt(r.cpu.mainCores, 2), fmt(netCpuPerRequest(r), 2), pct(r.cpu.mainWaiting), pct(r.cpu.generatorWaiting), pct(r.cpu.pressure)]
   const cpuHeader = ['server CPU, cores', 'event loop thread, cores', 'event loop CPU ms per request', 'event loop runnable but waiting for a CPU', 'load generator waiting for a CPU', 'machine CPU pressure']
   const allRuns = [...postRuns, ...getRuns, ...(getIdle ? [getIdle] : [])]
-  const getCells = (r) => [ms(r.p50, 2), ms(r.p90, 2), ms(r.p99, 2), ms(r.max, 2), ms(r.dueP99, 2), ms(r.lateP99, 2), other(r)]
+  const getCells = (r) => [ms(r.p50, 2), ms(r.p90, 2), ms(r.p99, 2), ms(r.max, 2), ms(r.dueP99, 2), ms(r.lateP99, 2), ms(r.loopDelay.max, 1), other(r)]
   const postCpuMs = median(postRuns.map(netCpuPerRequest))
   const getCpuMs = median(getRuns.map(netCpuPerRequest))
   let autogroup
@@ -1019,12 +1048,12 @@ function report({ options, facts, loadBefore, loadMiddle, loadAfter, latency, bu
     `### POST /api/v1/jobs (${rel(latency.post.file)}, ${kib(latency.post.bytes)}, multipart with \`output_format=md\`, ${options.connections} connections, ${options.duration} s)`,
     '',
     markdownTable(
-      ['run', '202 answers', 'per s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'other answers', ...cpuHeader, 'conversions running before / after'],
+      ['run', '202 answers', 'per s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'server event loop delay, max ms', 'other answers', ...cpuHeader, 'conversions running before / after'],
       postRuns.flatMap((r, i) => [
-        [i + 1, r.ok, fmt(r.perSecond, 0), ms(r.p50), ms(r.p90), ms(r.p99), ms(r.max), other(r), ...cpuCells(r), r.conversions],
-        [`${i + 1}, baseline`, barePost[i].ok, fmt(barePost[i].perSecond, 0), ms(barePost[i].p50), ms(barePost[i].p90), ms(barePost[i].p99), ms(barePost[i].max), other(barePost[i]), ...cpuCells(barePost[i]), barePost[i].conversions],
+        [i + 1, r.ok, fmt(r.perSecond, 0), ms(r.p50), ms(r.p90), ms(r.p99), ms(r.max), ms(r.loopDelay.max), other(r), ...cpuCells(r), r.conversions],
+        [`${i + 1}, baseline`, barePost[i].ok, fmt(barePost[i].perSecond, 0), ms(barePost[i].p50), ms(barePost[i].p90), ms(barePost[i].p99), ms(barePost[i].max), ms(barePost[i].loopDelay.max), other(barePost[i]), ...cpuCells(barePost[i]), barePost[i].conversions],
       ]),
-      'rrrrrrrlrrrrrrl',
+      'lrrrrrrrlrrrrrrl',
     ),
     '',
     `autocannon keeps ${options.connections} requests in flight, so the time to 202 is about ${options.connections} / throughput (Little's law): ${options.connections} / ${fmt(postRate, 0)} per s = ${fmt((options.connections / postRate) * 1000, 0)} ms here. A p99 of ${TARGETS.postP99Ms} ms at ${options.connections} connections needs roughly ${Math.round(options.connections / (TARGETS.postP99Ms / 1000))} uploads per second or more. The event loop spent a median ${fmt(postCpuMs, 2)} ms of CPU per upload: at that cost, even with a core to itself, it could accept at most ${fmt(1000 / postCpuMs, 0)} uploads per second, that is at least ${fmt(options.connections * postCpuMs, 0)} ms to 202 at ${options.connections} connections.`,
@@ -1032,7 +1061,7 @@ function report({ options, facts, loadBefore, loadMiddle, loadAfter, latency, bu
     `### GET /api/v1/jobs/{id} (${options.rate} requests/s evenly spaced, ids drawn at random from the jobs of the POST runs, all cancelled by then but read like any other, ${options.duration} s)`,
     '',
     markdownTable(
-      ['run', '200 answers', 'per s', 'jobs polled', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'p99 ms counted from the due time', "generator's own delay, p99 ms", 'other answers', ...cpuHeader, 'conversions running before / after'],
+      ['run', '200 answers', 'per s', 'jobs polled', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'p99 ms counted from the due time', "generator's own delay, p99 ms", 'server event loop delay, max ms', 'other answers', ...cpuHeader, 'conversions running before / after'],
       [
         ...getRuns.flatMap((r, i) => [
           [i + 1, r.ok, fmt(r.perSecond, 0), r.targets, ...getCells(r), ...cpuCells(r), r.conversions],
@@ -1041,10 +1070,10 @@ function report({ options, facts, loadBefore, loadMiddle, loadAfter, latency, bu
         ...(getIdle ? [['reference: no conversion running', getIdle.ok, fmt(getIdle.perSecond, 0), getIdle.targets, ...getCells(getIdle), ...cpuCells(getIdle), '0']] : []),
         ...(bareGetIdle ? [['reference: no conversion running, baseline', bareGetIdle.ok, fmt(bareGetIdle.perSecond, 0), '–', ...getCells(bareGetIdle), ...cpuCells(bareGetIdle), '0']] : []),
       ],
-      'lrrrrrrrrrlrrrrrrl',
+      'lrrrrrrrrrrlrrrrrrl',
     ),
     '',
-    `The GETs are sent at a steady ${options.rate} per second whatever the answers take (open loop), as independent polling clients would; latency counts from the request written. "Counted from the due time" adds the generator's own delay in sending (Node timers fire up to a millisecond late) and any wait for a free connection: a stall of the server then shows on every request due during it. The p99 is the 1 % slowest requests: at ${options.rate}/s a few stalls of 10-20 ms in a run decide it, and the baseline shows how many such stalls the machine itself causes (steal time, other processes, the kernel). At a median ${fmt(getCpuMs, 2)} ms of event loop CPU per GET, ${options.rate} GETs per second need ${fmt((getCpuMs * options.rate) / 1000, 2)} of a core for the event loop alone. (Before this bench used autocannon's \`overallRate\`, which lets each connection send its share of a second back to back from the start of the second: bursts as deep as the connection count, not a rate.)`,
+    `The GETs are sent at a steady ${options.rate} per second whatever the answers take (open loop), as independent polling clients would; latency counts from the request written. "Counted from the due time" adds the generator's own delay in sending (Node timers fire up to a millisecond late) and any wait for a free connection: a stall of the server then shows on every request due during it. The p99 is the 1 % slowest requests: at ${options.rate}/s a few stalls of 10-20 ms in a run decide it, and the baseline shows how many such stalls the machine itself causes (steal time, other processes, the kernel). "Server event loop delay, max" is the longest the server's event loop was kept from running in that run (perf_hooks, 1 ms resolution): a p99 far above it was lost outside the server's loop (the kernel, the generator, the machine). At a median ${fmt(getCpuMs, 2)} ms of event loop CPU per GET, ${options.rate} GETs per second need ${fmt((getCpuMs * options.rate) / 1000, 2)} of a core for the event loop alone. (Before this bench used autocannon's \`overallRate\`, which lets each connection send its share of a second back to back from the start of the second: bursts as deep as the connection count, not a rate.)`,
     '',
     `### ${options.jobs} jobs in bursts (fresh server, ${rel(bursts.upload.file)}, ${kib(bursts.upload.bytes)}, no background conversions)`,
     '',

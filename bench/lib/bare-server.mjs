@@ -5,6 +5,7 @@
 // machine and Node give any HTTP service, measured in the same run under the same background
 // load. Prints its port on its IPC channel.
 import http from 'node:http'
+import { watchLoopDelay } from './loop-delay.mjs'
 
 const { getBody, postBody } = JSON.parse(process.argv[2])
 const server = http.createServer((request, response) => {
@@ -21,4 +22,6 @@ const server = http.createServer((request, response) => {
 })
 server.keepAliveTimeout = 60_000
 server.listen(0, '127.0.0.1', () => process.send({ type: 'ready', url: `http://127.0.0.1:${server.address().port}`, pid: process.pid }))
+const loopDelay = watchLoopDelay()
+process.on('message', (message) => loopDelay.answer(message))
 process.on('disconnect', () => process.exit(0))
