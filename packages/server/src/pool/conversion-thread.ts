@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { readlinkSync } from 'node:fs'
-import { rm, writeFile } from 'node:fs/promises'
+import { open, rm } from 'node:fs/promises'
 import { setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 import { createEngine, toDocloaderError } from '@docloader/core'
@@ -65,7 +65,15 @@ async function run(task: Extract<ToThread, { type: 'run' }>, controller: AbortCo
     checkCancel()
     signal.throwIfAborted()
     const bytes = Buffer.from(result.content, 'utf8')
-    await writeFile(task.tempPath, bytes, { flag: 'wx' })
+    // On disk before the job is marked completed: a power cut must not take back a result the
+    // job's durable record already announces.
+    const file = await open(task.tempPath, 'wx')
+    try {
+      await file.writeFile(bytes)
+      await file.datasync()
+    } finally {
+      await file.close()
+    }
     send({ type: 'done', metadata: result.metadata, resultBytes: bytes.byteLength })
   } catch (error) {
     await rm(task.tempPath, { force: true }).catch(() => undefined)

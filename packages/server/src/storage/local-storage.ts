@@ -1,4 +1,4 @@
-import { close, createReadStream, open, writev } from 'node:fs'
+import { close, createReadStream, fdatasync, open, writev } from 'node:fs'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -53,6 +53,9 @@ export function createLocalStorage(root: string): LocalStorage {
           }
         }
         await writeAll(fd, batch)
+        // On disk before the 202: the job's record is committed durably next, and must never
+        // point at an upload a power cut could still take back.
+        await syncFile(fd)
         const closing = fd
         fd = undefined
         await closeFile(closing)
@@ -92,6 +95,7 @@ export function createLocalStorage(root: string): LocalStorage {
 const openFile = promisify(open)
 const closeFile = promisify(close)
 const writevFile = promisify(writev)
+const syncFile = promisify(fdatasync)
 
 /** Writes every byte of `chunks` at the descriptor's position, however many calls it takes. */
 async function writeAll(fd: number, chunks: Uint8Array[]): Promise<void> {
