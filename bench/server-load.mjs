@@ -143,6 +143,20 @@ async function serverChild(config) {
   process.send({ type: 'ready', url: server.url, pid: process.pid })
 }
 
+/** `request(message, answerType)`: sends `message` to a child process and resolves with its first reply of that type. */
+function askChild(child) {
+  return (message, answer) =>
+    new Promise((resolve) => {
+      const listener = (reply) => {
+        if (reply?.type !== answer) return
+        child.off('message', listener)
+        resolve(reply)
+      }
+      child.on('message', listener)
+      child.send(message)
+    })
+}
+
 /** Forks the server process and waits until it listens. */
 async function startServerProcess({ dataDir, profileDir }) {
   const child = fork(SCRIPT, ['--server-child', JSON.stringify({ dataDir, keys: Object.values(KEYS) })], {
@@ -167,16 +181,7 @@ async function startServerProcess({ dataDir, profileDir }) {
       reject(new BenchError(`The server process exited before listening (${signal ?? `code ${code}`}):\n${output.trim()}`))
     })
   })
-  const request = (message, answer) =>
-    new Promise((resolve) => {
-      const listener = (reply) => {
-        if (reply?.type !== answer) return
-        child.off('message', listener)
-        resolve(reply)
-      }
-      child.on('message', listener)
-      child.send(message)
-    })
+  const request = askChild(child)
   return {
     url: ready.url,
     pid: ready.pid,
@@ -597,16 +602,7 @@ async function startBareServer({ getBytes, postBytes }) {
     child.once('message', resolve)
     child.once('exit', (code) => reject(new BenchError(`The baseline server exited (code ${code}) before listening.`)))
   })
-  const request = (message, answer) =>
-    new Promise((resolve) => {
-      const listener = (reply) => {
-        if (reply?.type !== answer) return
-        child.off('message', listener)
-        resolve(reply)
-      }
-      child.on('message', listener)
-      child.send(message)
-    })
+  const request = askChild(child)
   return {
     url: ready.url,
     pid: ready.pid,
