@@ -44,6 +44,19 @@ describe('400 bad parameters', () => {
     expect(error.message).toMatch(/`file`/)
   })
 
+  it('takes the first `file` part as the document and skips any other file part', async () => {
+    const form = new FormData()
+    form.append('attachment', new Blob(['%PDF-1.4 not the document']), 'other.pdf')
+    form.append('file', new Blob([markdownDocument('First')]), 'first.md')
+    form.append('file', new Blob(['%PDF-1.4 a second file']), 'second.pdf')
+    form.append('output_format', 'txt')
+    const response = await call(server, '/api/v1/jobs', { method: 'POST', body: form })
+    expect(response.status).toBe(202)
+    const job = (await response.json()) as { id: string; filename: string; mime_type: string; output_format: string }
+    expect(job).toMatchObject({ filename: 'first.md', mime_type: 'text/markdown', output_format: 'txt' })
+    expect((await waitForJob(server, job.id)).status).toBe('completed')
+  })
+
   it('refuses a body that is not multipart/form-data', async () => {
     const json = await call(server, '/api/v1/jobs', { method: 'POST', body: JSON.stringify({ file: 'x' }), headers: { 'content-type': 'application/json' } })
     expect((await expectApiError(json, 400, 'INVALID_OPTION')).message).toMatch(/multipart\/form-data/)

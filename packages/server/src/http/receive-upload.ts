@@ -61,7 +61,7 @@ export async function receiveUpload(
     for await (const part of readMultipart(body, boundary, LIMITS)) {
       if (part.kind === 'field') fields[part.name] = part.value
       // Another file part, or a second `file`, is skipped.
-      else if (part.name === 'file' && !upload && !storing) {
+      else if (part.name === 'file' && !storing) {
         storing = true
         upload = await storeFile(part.content, part.filename, target)
       }
