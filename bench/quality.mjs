@@ -9,11 +9,9 @@
 // section of RESULTS.md.
 // OCR: the scanned set (images and image-only PDFs) against native tesseract on the same files,
 // and no OCR on PDFs with a text layer (bench/lib/ocr-quality.mjs), in its own section.
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {
-  BenchError,
   CLI_BIN,
   WORK_DIR,
   commandLine,
@@ -34,6 +32,7 @@ import {
   scratchDir,
   toolVersion,
   writeResultsSection,
+  runCommand,
 } from './lib/common.mjs'
 import { ocrQuality } from './lib/ocr-quality.mjs'
 
@@ -101,7 +100,7 @@ async function pdfQuality({ options, corpus, scorer, out }) {
   const cliArgs = [CLI_BIN, 'convert', ...relative, '--out', dirs.docloader, '--no-cache', '--json']
   console.log(`docloader convert: ${files.length} PDFs (${files.reduce((sum, f) => sum + (f.pages ?? 0), 0)} pages) -> ${path.relative(process.cwd(), dirs.docloader)}`)
   const cliStarted = performance.now()
-  const cli = await run(process.execPath, cliArgs, { cwd: corpus.dir })
+  const cli = await runCommand(process.execPath, cliArgs, { cwd: corpus.dir })
   const cliSeconds = (performance.now() - cliStarted) / 1000
   let summary
   try {
@@ -120,7 +119,7 @@ async function pdfQuality({ options, corpus, scorer, out }) {
   for (const file of files) {
     const target = path.join(dirs.pdftotext, `${file.file}.md`)
     fs.mkdirSync(path.dirname(target), { recursive: true })
-    const result = await run('pdftotext', ['-enc', 'UTF-8', file.path, target])
+    const result = await runCommand('pdftotext', ['-enc', 'UTF-8', file.path, target])
     if (result.code !== 0) console.warn(`warning: pdftotext failed on ${file.file}: ${result.stderr.trim()}`)
   }
 
@@ -128,7 +127,7 @@ async function pdfQuality({ options, corpus, scorer, out }) {
   console.log('scoring with score.py (both output sets in parallel)')
   const score = async (dir) => {
     const args = [scorer, '--manifest', corpus.manifestPath, '--outputs', dir, '--json', ...Object.values(KINDS).flatMap((kind) => ['--kind', kind])]
-    const result = await run('python3', args)
+    const result = await runCommand('python3', args)
     if (result.code !== 0) fail(`score.py failed on ${dir} (exit ${result.code}):\n${result.stderr.trim()}`)
     return JSON.parse(result.stdout)
   }
@@ -142,19 +141,6 @@ async function pdfQuality({ options, corpus, scorer, out }) {
     console.log(`\nwrote the quality section of bench/RESULTS.md (${((performance.now() - started) / 1000).toFixed(0)} s; outputs kept in ${path.relative(process.cwd(), out) || '.'})`)
   }
   return section.missed.length
-}
-
-/** Runs a command, collecting its output. */
-function run(command, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('error', (error) => reject(new BenchError(`could not run ${command}: ${error.message}`)))
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
 }
 
 /** Micro-averaged recall over rows (found / total summed), as score.py's summary does. */
@@ -322,7 +308,7 @@ async function officeQuality({ options, corpus, scorer, out }) {
     for (const file of files) {
       const target = path.join(dirs.pandoc, `${file.file}.md`)
       fs.mkdirSync(path.dirname(target), { recursive: true })
-      const result = await run('pandoc', ['-t', 'gfm', file.path, '-o', target])
+      const result = await runCommand('pandoc', ['-t', 'gfm', file.path, '-o', target])
       if (result.code !== 0) console.warn(`warning: pandoc failed on ${file.file}: ${result.stderr.trim()}`)
     }
     pandocSeconds = (performance.now() - pandocStarted) / 1000
@@ -332,7 +318,7 @@ async function officeQuality({ options, corpus, scorer, out }) {
 
   const score = async (manifest, dir, kinds) => {
     const args = [scorer, '--manifest', manifest, '--outputs', dir, '--json', ...kinds.flatMap((kind) => ['--kind', kind])]
-    const result = await run('python3', args)
+    const result = await runCommand('python3', args)
     if (result.code !== 0) fail(`score.py failed on ${dir} (exit ${result.code}):\n${result.stderr.trim()}`)
     return JSON.parse(result.stdout)
   }
@@ -364,7 +350,7 @@ async function officeQuality({ options, corpus, scorer, out }) {
 /** One `docloader convert --json` run over paths relative to `cwd`, mirrored into `outDir` as <file>.md. */
 async function convertAll(relative, cwd, outDir) {
   const started = performance.now()
-  const cli = await run(process.execPath, [CLI_BIN, 'convert', ...relative, '--out', outDir, '--no-cache', '--json'], { cwd })
+  const cli = await runCommand(process.execPath, [CLI_BIN, 'convert', ...relative, '--out', outDir, '--no-cache', '--json'], { cwd })
   const seconds = (performance.now() - started) / 1000
   let summary
   try {

@@ -1,5 +1,5 @@
 // Shared helpers of the bench scripts: arguments, corpus, tools, machine facts, RESULTS.md.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
@@ -119,6 +119,19 @@ const TOOL_PACKAGES = {
 }
 
 /** The full path of a command found on PATH, or undefined. */
+/** Runs a command, collecting its output. */
+export function runCommand(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('error', (error) => reject(new BenchError(`could not run ${command}: ${error.message}`)))
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
 export function hasTool(name) {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue

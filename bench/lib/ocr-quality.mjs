@@ -13,12 +13,10 @@
 // 4. The engine again over the born-digital and structured PDFs with `ocr: 'auto'`: pages that
 //    have a text layer must never be OCR'd, so pages with `page.ocr` set are counted.
 // Writes the `ocr-quality` section of bench/RESULTS.md.
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {
-  BenchError,
   CORE_DIST,
   WORK_DIR,
   commandLine,
@@ -32,6 +30,7 @@ import {
   requireTools,
   toolVersion,
   writeResultsSection,
+  runCommand,
 } from './common.mjs'
 import { DOCLOADER_MODEL, coreDependencyVersion, debianTessdata, inParallel, isQuarterTurn, rasterisePdf, sameModelTessdata, scannedFiles, tesseractAsync } from './ocr.mjs'
 
@@ -130,7 +129,7 @@ export async function ocrQuality({ options, corpus, scorer, out }) {
   console.log('scoring with score.py')
   const score = async (truth, candidate) => {
     if (!candidate) return undefined
-    const result = await run('python3', [scorer, truth, candidate, '--json'])
+    const result = await runCommand('python3', [scorer, truth, candidate, '--json'])
     if (result.code !== 0) fail(`score.py failed on ${candidate} (exit ${result.code}):\n${result.stderr.trim()}`)
     return JSON.parse(result.stdout)
   }
@@ -284,17 +283,4 @@ function renderSection({ corpus, rows, model, debian, textLayer, oursSeconds, ou
   const shown = path.relative(path.dirname(WORK_DIR), out).startsWith('..') ? out : `bench/${path.relative(path.dirname(WORK_DIR), out)}`
   lines.push(`Outputs of this run: \`${shown}/{docloader,native,native-debian}/\` (not committed). One file: \`python3 ${path.join(corpus.dir, 'score.py')} TRUTH CANDIDATE\`.`)
   return { markdown: lines.join('\n'), missed }
-}
-
-/** Runs a command, collecting its output. */
-function run(command, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('error', (error) => reject(new BenchError(`could not run ${command}: ${error.message}`)))
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
 }
